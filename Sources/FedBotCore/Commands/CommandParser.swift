@@ -1,0 +1,217 @@
+import MatrixClient
+
+/// Parses the words after the prefix into a `Command`, or a `CommandError` that says what was expected.
+/// Nothing invalid gets through: server names are validated, numbers range-checked.
+public struct CommandParser: Sendable {
+    public let prefix: String
+
+    public init(prefix: String = "!fed") {
+        self.prefix = prefix
+    }
+
+    /// Parses a whole message body. nil when it is not addressed to us.
+    public func parse(message body: String) -> Result<Command, CommandError>? {
+        guard let text = Tokenizer.commandText(in: body, prefix: prefix) else { return nil }
+        do {
+            return .success(try parse(words: Tokenizer.words(text)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Parses the words after the prefix. No words is `help`.
+    public func parse(words: [String]) throws(CommandError) -> Command {
+        guard let first = words.first else { return .help(topic: nil) }
+        guard let name = CommandName(rawValue: first.lowercased()) else {
+            throw unknownCommand(first)
+        }
+        var arguments = Arguments(words: Array(words.dropFirst()), command: name, prefix: prefix)
+        let command: Command
+        switch name {
+        case .help:
+            var topic: CommandName?
+            if let word = arguments.nextPositional() {
+                guard let found = CommandName(rawValue: word.lowercased()) else { throw unknownCommand(word) }
+                topic = found
+            }
+            command = .help(topic: topic)
+        case .list:
+            command = .list(try parseList(&arguments))
+        case .show:
+            command = .show(try arguments.server())
+        case .rooms:
+            let server = try arguments.server()
+            command = .rooms(server, try arguments.paging())
+        case .reset:
+            command = .reset(try arguments.server())
+        case .status:
+            command = .status
+        case .mute:
+            let server = try arguments.server()
+            var duration = Self.defaultMute
+            if let word = arguments.nextPositional() {
+                guard let parsed = DurationText.parse(word), parsed > .zero else {
+                    throw arguments.error("\(DurationText.expectation), got \"\(word)\"")
+                }
+                duration = parsed
+            }
+            command = .mute(server, duration: duration)
+        case .unmute:
+            command = .unmute(try arguments.server())
+        case .incidents:
+            command = .incidents
+        }
+        try arguments.finish()
+        return command
+    }
+
+    /// How long `mute` lasts without a DURATION.
+    public static let defaultMute: Duration = .seconds(24 * 3600)
+
+    private func parseList(_ arguments: inout Arguments) throws(CommandError) -> ListOptions {
+        var options = ListOptions()
+        options.sort = try arguments.option("--sort").map { (word: String) throws(CommandError) -> ListSort in
+            guard let sort = ListSort(rawValue: word.lowercased()) else {
+                throw arguments.error(
+                    "--sort takes \(ListSort.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(word)\"")
+            }
+            return sort
+        }
+        options.descending = arguments.flag("--desc")
+        options.paging = try arguments.paging()
+        if let word = arguments.peekPositional(), let filter = ListFilter(rawValue: word.lowercased()) {
+            _ = arguments.nextPositional()
+            options.filter = filter
+        }
+        if let text = arguments.nextPositional() {
+            guard (try? DestinationFilterText.validate(text)) != nil else {
+                throw arguments.error(
+                    "TEXT may contain only letters, digits, '-', '.', ':', '[' and ']', got \"\(text)\"")
+            }
+            options.text = text
+        }
+        return options
+    }
+
+    private func unknownCommand(_ word: String) -> CommandError {
+        if let suggestion = CommandName.suggestion(for: word) {
+            return CommandError(
+                "I don't know \"\(word)\". Did you mean `\(prefix) \(suggestion.rawValue)`? (`\(prefix) help` lists all)")
+        }
+        return CommandError("I don't know \"\(word)\". `\(prefix) help` lists the commands.")
+    }
+}
+
+/// The grammar of `list`'s TEXT, which Synapse uses as a SQL LIKE pattern without escaping.
+public enum DestinationFilterText {
+    public static func validate(_ text: String) throws(CommandError) {
+        let ok = !text.isEmpty && text.utf8.count <= 255
+            && text.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                        || "-.:[]".unicodeScalars.contains(scalar))
+            }
+        guard ok else { throw CommandError("invalid filter text") }
+    }
+}
+
+/// The words after the command word: options (`--limit 5`, `--limit=5`, flags) and positionals, consumed
+/// in any order; whatever is left over is an error.
+struct Arguments {
+    private var words: [String]
+    let command: CommandName
+    let prefix: String
+
+    init(words: [String], command: CommandName, prefix: String) {
+        self.words = words
+        self.command = command
+        self.prefix = prefix
+    }
+
+    func error(_ message: String) -> CommandError {
+        CommandError("\(message). Usage: \(command.usage(prefix: prefix))", command: command)
+    }
+
+    /// Removes `--name VALUE` or `--name=VALUE` and returns VALUE.
+    mutating func option(_ name: String) throws(CommandError) -> String? {
+        for (index, word) in words.enumerated() {
+            if word.lowercased() == name {
+                guard index + 1 < words.count, !words[index + 1].hasPrefix("--") else {
+                    throw error("\(name) needs a value")
+                }
+                let value = words[index + 1]
+                words.removeSubrange(index...(index + 1))
+                return value
+            }
+            if word.lowercased().hasPrefix(name + "=") {
+                words.remove(at: index)
+                return String(word.dropFirst(name.count + 1))
+            }
+        }
+        return nil
+    }
+
+    /// Removes a `--flag` and says whether it was there.
+    mutating func flag(_ name: String) -> Bool {
+        guard let index = words.firstIndex(where: { $0.lowercased() == name }) else { return false }
+        words.remove(at: index)
+        return true
+    }
+
+    /// `--limit N` (1…1000) and `--page N` (≥ 1).
+    mutating func paging() throws(CommandError) -> Paging {
+        var paging = Paging()
+        if let text = try option("--limit") {
+            guard let value = Int(text), (1...Paging.maximumLimit).contains(value) else {
+                throw error("--limit takes a number from 1 to \(Paging.maximumLimit), got \"\(text)\"")
+            }
+            paging.limit = value
+        }
+        if let text = try option("--page") {
+            guard let value = Int(text), (1...Paging.maximumPage).contains(value) else {
+                throw error("--page takes a number from 1 up, got \"\(text)\"")
+            }
+            paging.page = value
+        }
+        return paging
+    }
+
+    func peekPositional() -> String? {
+        words.first { !$0.hasPrefix("--") }
+    }
+
+    mutating func nextPositional() -> String? {
+        guard let index = words.firstIndex(where: { !$0.hasPrefix("--") }) else { return nil }
+        return words.remove(at: index)
+    }
+
+    /// The SERVER argument: required, and must contain a server name.
+    mutating func server() throws(CommandError) -> ServerName {
+        guard let word = nextPositional() else { throw error("SERVER is missing") }
+        guard let server = ServerArgument.parse(word) else {
+            throw error("\"\(word)\" is not \(ServerArgument.expectation)")
+        }
+        return server
+    }
+
+    /// Fails on anything not consumed: unknown options (with a suggestion) or extra words.
+    func finish() throws(CommandError) {
+        guard let word = words.first else { return }
+        if word.hasPrefix("--") {
+            let known = Self.options[command] ?? []
+            let name = String(word.prefix { $0 != "=" }).lowercased()
+            if let close = known.min(by: { EditDistance.between(name, $0) < EditDistance.between(name, $1) }),
+                EditDistance.between(name, close) <= 2
+            {
+                throw error("unknown option \(word), did you mean \(close)?")
+            }
+            throw error(known.isEmpty ? "\(command.rawValue) takes no options" : "unknown option \(word)")
+        }
+        throw error("unexpected \"\(word)\"")
+    }
+
+    static let options: [CommandName: [String]] = [
+        .list: ["--sort", "--desc", "--limit", "--page"],
+        .rooms: ["--limit", "--page"],
+    ]
+}

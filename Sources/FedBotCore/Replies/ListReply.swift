@@ -1,0 +1,71 @@
+public import SynapseAdmin
+
+/// The data of a `list` reply.
+public struct ListResult: Sendable {
+    public var plan: ListPlan
+    public var rows: [Destination]
+
+    public init(plan: ListPlan, rows: [Destination]) {
+        self.plan = plan
+        self.rows = rows
+    }
+
+    public func render(_ context: RenderContext) -> Reply {
+        let options = plan.options
+        let failing = plan.failing.count
+        let healthy = plan.total - failing
+        var summary: Inline = "Federation: \(bold: CountText.format(failing)) failing, \(CountText.format(healthy)) healthy"
+        if let text = options.text {
+            summary = summary + " (\(CountText.plural(plan.total, "destination")) matching \"\(text)\")"
+        } else {
+            summary = summary + " (\(CountText.plural(plan.total, "destination")))"
+        }
+        var blocks: [Block] = [.line(summary)]
+        let range = plan.pageRange
+        if rows.isEmpty {
+            if plan.matching == 0 {
+                blocks.append(.line(Inline(emptyText)))
+            } else {
+                let pages = (plan.matching + options.paging.limit - 1) / options.paging.limit
+                blocks.append(
+                    .line("Page \(options.paging.page) is empty: there \(pages == 1 ? "is 1 page" : "are \(pages) pages")."))
+            }
+            return Reply(blocks)
+        }
+        var items = rows.map { row -> Inline in
+            let health = row.health(at: context.now)
+            let state = health == .healthy ? "" : " — " + HealthText.summary(health, now: context.now)
+            return "\(HealthText.symbol(health)) \(code: row.destination)\(state)"
+        }
+        // Keep one event under the size limit, whatever the names' lengths.
+        var shown = items.count
+        while shown > 1, Reply(blocks + [.bullets(Array(items[..<shown]))]).size > Reply.sizeBudget {
+            shown = shown * 3 / 4
+        }
+        items = Array(items[..<shown])
+        blocks.append(.bullets(items))
+        let first = range.lowerBound + 1
+        let last = range.lowerBound + shown
+        if shown < rows.count {
+            blocks.append(
+                .line(
+                    "Showing \(CountText.format(first))–\(CountText.format(last)) of \(CountText.format(plan.matching)): the rest of this page does not fit in one message, use --limit \(shown) or less."
+                ))
+        } else if range.upperBound < plan.matching {
+            let more = plan.matching - range.upperBound
+            blocks.append(
+                .line(
+                    "… \(CountText.format(more)) more: \(context.command(words: options.words(page: options.paging.page + 1)))"
+                ))
+        }
+        return Reply(blocks)
+    }
+
+    private var emptyText: String {
+        switch plan.options.filter {
+        case .failing: plan.options.text == nil ? "Nothing is failing. 🎉" : "Nothing matching is failing."
+        case .healthy: "No healthy destinations."
+        case .all: plan.options.text == nil ? "This homeserver has no federation destinations yet." : "No destination matches."
+        }
+    }
+}

@@ -1,0 +1,153 @@
+/// A message for Matrix: the plain `body` (what notifications and room lists show) and the HTML
+/// `formatted_body`. Both are built from the same `Block`s, so they always say the same thing.
+public struct Reply: Equatable, Sendable {
+    public var plain: String
+    public var html: String
+
+    public init(plain: String, html: String) {
+        self.plain = plain
+        self.html = html
+    }
+
+    public init(_ blocks: [Block]) {
+        plain = blocks.map(\.plain).joined(separator: "\n")
+        html = blocks.map(\.html).joined()
+    }
+
+    /// Bytes of both bodies, what counts toward Matrix's 64 KiB event limit.
+    public var size: Int { plain.utf8.count + html.utf8.count }
+
+    /// Budget for the two bodies together, leaving room for the event's envelope, relations and
+    /// JSON escaping below the 65,536-byte event limit.
+    public static let sizeBudget = 48 * 1024
+}
+
+/// A run of text with inline formatting. Every piece of text is escaped for HTML when rendered.
+public struct Inline: Equatable, Sendable, ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
+    enum Piece: Equatable, Sendable {
+        case text(String)
+        case bold(String)
+        case code(String)
+        case link(String, href: String)
+    }
+
+    var pieces: [Piece]
+
+    public init(stringLiteral value: String) {
+        pieces = [.text(value)]
+    }
+
+    public init(_ text: String) {
+        pieces = [.text(text)]
+    }
+
+    init(pieces: [Piece]) {
+        self.pieces = pieces
+    }
+
+    public static func bold(_ text: String) -> Inline { Inline(pieces: [.bold(text)]) }
+    /// Monospace in HTML; as-is in plain text (backticks would show literally in notifications).
+    public static func code(_ text: String) -> Inline { Inline(pieces: [.code(text)]) }
+    /// A link (http/https only; anything else renders as text).
+    public static func link(_ text: String, href: String) -> Inline { Inline(pieces: [.link(text, href: href)]) }
+
+    public static func + (lhs: Inline, rhs: Inline) -> Inline { Inline(pieces: lhs.pieces + rhs.pieces) }
+
+    public var plain: String {
+        pieces.map { piece in
+            switch piece {
+            case .text(let text), .bold(let text), .code(let text): text
+            case .link(let text, _): text
+            }
+        }.joined()
+    }
+
+    public var html: String {
+        pieces.map { piece in
+            switch piece {
+            case .text(let text): HTML.escape(text)
+            case .bold(let text): "<b>\(HTML.escape(text))</b>"
+            case .code(let text): "<code>\(HTML.escape(text))</code>"
+            case .link(let text, let href):
+                href.hasPrefix("https://") || href.hasPrefix("http://")
+                    ? "<a href=\"\(HTML.escape(href))\">\(HTML.escape(text))</a>" : HTML.escape(text)
+            }
+        }.joined()
+    }
+
+    // String interpolation: "\(bold: x) and \(code: y)".
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var pieces: [Piece] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {}
+
+        public mutating func appendLiteral(_ literal: String) {
+            if !literal.isEmpty { pieces.append(.text(literal)) }
+        }
+
+        public mutating func appendInterpolation(_ value: some CustomStringConvertible) {
+            pieces.append(.text(value.description))
+        }
+
+        public mutating func appendInterpolation(bold value: some CustomStringConvertible) {
+            pieces.append(.bold(value.description))
+        }
+
+        public mutating func appendInterpolation(code value: some CustomStringConvertible) {
+            pieces.append(.code(value.description))
+        }
+
+        public mutating func appendInterpolation(_ inline: Inline) {
+            pieces += inline.pieces
+        }
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        pieces = stringInterpolation.pieces
+    }
+}
+
+/// A paragraph-level piece of a reply.
+public enum Block: Equatable, Sendable {
+    /// A line of its own (`<p>` in HTML).
+    case line(Inline)
+    /// A bulleted list (`<ul>`), one line each in plain text.
+    case bullets([Inline])
+    /// Lines in a monospace block (`<pre><code>`), verbatim in plain text.
+    case preformatted([String])
+
+    public var plain: String {
+        switch self {
+        case .line(let inline): inline.plain
+        case .bullets(let items): items.map { "• " + $0.plain }.joined(separator: "\n")
+        case .preformatted(let lines): lines.joined(separator: "\n")
+        }
+    }
+
+    public var html: String {
+        switch self {
+        case .line(let inline): "<p>\(inline.html)</p>"
+        case .bullets(let items): "<ul>" + items.map { "<li>\($0.html)</li>" }.joined() + "</ul>"
+        case .preformatted(let lines): "<pre><code>" + lines.map(HTML.escape).joined(separator: "\n") + "</code></pre>"
+        }
+    }
+}
+
+/// HTML escaping for text and attribute values.
+public enum HTML {
+    public static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.unicodeScalars.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,84 @@
+public import MatrixClient
+public import SynapseAdmin
+
+/// The data of a `reset` reply.
+public struct ResetResult: Sendable {
+    public var server: ServerName
+    public var outcome: ResetOutcome
+    /// The destination as it was before the reset, when it was looked up.
+    public var before: Destination?
+
+    public init(server: ServerName, outcome: ResetOutcome, before: Destination?) {
+        self.server = server
+        self.outcome = outcome
+        self.before = before
+    }
+
+    public func render(_ context: RenderContext) -> Reply {
+        switch outcome {
+        case .reset:
+            var line: Inline = "🔄 Reset \(bold: server.rawValue): Synapse retries it now"
+            if let since = before?.failureTs.map({ Timestamp(milliseconds: $0) }) {
+                line = line + " (it was failing for \(HealthText.age(since, context.now)))"
+            }
+            return Reply([.line(line + ". I will check again in a few seconds.")])
+        case .notInBackoff:
+            return Reply([
+                .line(
+                    "ℹ️ \(bold: server.rawValue) is not in backoff: nothing to reset. Synapse retries it whenever it has something to send."
+                )
+            ])
+        }
+    }
+}
+
+/// The follow-up after a reset: the destination re-checked.
+public struct ResetFollowUp: Sendable {
+    public var server: ServerName
+    /// The destination after the reset.
+    public var after: Destination
+    /// When the reset was made.
+    public var resetAt: Timestamp
+
+    public init(server: ServerName, after: Destination, resetAt: Timestamp) {
+        self.server = server
+        self.after = after
+        self.resetAt = resetAt
+    }
+
+    public func render(_ context: RenderContext) -> Reply {
+        let health = after.health(at: context.now)
+        switch health {
+        case .healthy:
+            return Reply([
+                .line(
+                    "✅ \(bold: server.rawValue): no failure since the reset, federation with it looks healthy again.")
+            ])
+        case .failing(let since, _, _), .recovering(let since, _):
+            let first: Inline
+            if since < resetAt {
+                // A request to a hung server that was in flight during the reset timed out afterwards and
+                // put the old failure back.
+                first =
+                    "🔴 \(bold: server.rawValue) is still failing: a request to it that was in flight timed out after the reset and restored the failure from \(TimeText.short(since, now: context.now))."
+            } else {
+                first =
+                    "🔴 \(bold: server.rawValue) failed again at \(TimeText.short(since, now: context.now)): it is still unreachable from here."
+            }
+            return Reply([
+                .line(first),
+                .line(
+                    "\(HealthText.summary(health, now: context.now).capitalizedFirst). \(context.command("show", server.rawValue)) has the details."
+                ),
+            ])
+        }
+    }
+}
+
+extension String {
+    /// The string with its first character upper-cased.
+    var capitalizedFirst: String {
+        guard let first else { return self }
+        return first.uppercased() + dropFirst()
+    }
+}

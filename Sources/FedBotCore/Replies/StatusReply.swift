@@ -1,0 +1,71 @@
+public import MatrixClient
+
+/// The data of a `status` reply.
+public struct StatusResult: Sendable {
+    /// The outcome of one check.
+    public enum Check: Sendable, Equatable {
+        case ok(String)
+        case failed(String)
+    }
+
+    public var homeserver: Check
+    public var adminAPI: Check
+    /// Failing and total destinations, when the admin API answered.
+    public var federation: (failing: Int, total: Int)?
+    /// Whether the watcher runs (notice rooms configured), and its last completed poll.
+    public var watcherEnabled: Bool
+    public var lastPoll: Timestamp?
+    public var openIncidents: Int?
+    public var mutedServers: Int?
+
+    public init(
+        homeserver: Check, adminAPI: Check, federation: (failing: Int, total: Int)?, watcherEnabled: Bool,
+        lastPoll: Timestamp?, openIncidents: Int?, mutedServers: Int?
+    ) {
+        self.homeserver = homeserver
+        self.adminAPI = adminAPI
+        self.federation = federation
+        self.watcherEnabled = watcherEnabled
+        self.lastPoll = lastPoll
+        self.openIncidents = openIncidents
+        self.mutedServers = mutedServers
+    }
+
+    /// True when both the homeserver and its admin API answer.
+    public var isHealthy: Bool {
+        if case .ok = homeserver, case .ok = adminAPI { return true }
+        return false
+    }
+
+    public func render(_ context: RenderContext) -> Reply {
+        var title: Inline = isHealthy ? "✅ fedbot is working" : "⚠️ fedbot has a problem"
+        if let federation {
+            title = title + ": \(bold: CountText.format(federation.failing)) of \(CountText.plural(federation.total, "destination")) failing"
+        }
+        var lines: [Inline] = [line("Homeserver", homeserver), line("Admin API", adminAPI)]
+        if watcherEnabled {
+            if let lastPoll {
+                lines.append(
+                    "Watcher: last poll \(TimeText.short(lastPoll, now: context.now)) (\(TimeText.relative(lastPoll, now: context.now)))"
+                )
+            } else {
+                lines.append("Watcher: no poll yet")
+            }
+        } else {
+            lines.append("Watcher: off (no notices.rooms configured)")
+        }
+        if let openIncidents {
+            var text: Inline = "Open incidents: \(CountText.format(openIncidents))"
+            if let mutedServers, mutedServers > 0 { text = text + " (\(CountText.format(mutedServers)) muted)" }
+            lines.append(text)
+        }
+        return Reply([.line(title), .bullets(lines)])
+    }
+
+    private func line(_ label: String, _ check: Check) -> Inline {
+        switch check {
+        case .ok(let detail): "\(label): ✅ \(detail)"
+        case .failed(let detail): "\(label): ❌ \(detail)"
+        }
+    }
+}
