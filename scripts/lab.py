@@ -1547,7 +1547,21 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- main
 
+def reset_signals() -> None:
+    """Undo what a parent may have left us: blocked or ignored signals are inherited across
+    exec (a test runner's Foundation.Process spawns us with SIGTERM blocked, for one), and
+    Synapse and PostgreSQL would then never see the SIGTERM/SIGINT that stops them."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                signal.SIGUSR2, signal.SIGCHLD):
+        with contextlib.suppress(OSError, ValueError):
+            if signal.getsignal(sig) == signal.SIG_IGN:
+                signal.signal(sig, signal.SIG_DFL)
+
+
 def main(argv: list[str] | None = None) -> int:
+    reset_signals()
     ap = argparse.ArgumentParser(prog="scripts/lab", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)

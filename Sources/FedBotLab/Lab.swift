@@ -1,0 +1,370 @@
+import Foundation
+
+/// A running Synapse test lab: homeservers A and B federating on loopback (see docs/LAB.md).
+///
+/// ```swift
+/// let lab = try await Lab.start(LabOptions(synthetic: 100, syntheticFailing: 5))
+/// defer { Task { try? await lab.shutdown() } }   // or call shutdown() at the end of the test
+/// try await lab.stopB()
+/// try await lab.traffic()
+/// try await lab.waitFailing()
+/// ```
+///
+/// `start` runs `scripts/lab up --foreground`: that process stays this process's child as the lab's
+/// supervisor (it owns Synapse A, B and PostgreSQL) and tears everything down when this process
+/// exits, even on a crash. At most two labs run at once per process (`FEDBOT_LAB_MAX_PARALLEL`).
+public actor Lab {
+    /// What `scripts/lab up` reported: servers, users and tokens, the shared room.
+    public nonisolated let info: LabInfo
+    /// The lab's directory (configs, logs, databases).
+    public nonisolated let directory: String
+
+    private let supervisor: LabCommand
+    private var bPID: Int32
+    private var isShutDown = false
+
+    private init(info: LabInfo, supervisor: LabCommand) {
+        self.info = info
+        self.directory = info.dir
+        self.supervisor = supervisor
+        self.bPID = info.b.pid
+    }
+
+    // MARK: - Starting
+
+    /// Installs the venv if needed (once per process), waits for a free slot, then starts a lab in a
+    /// new temporary directory.
+    public static func start(_ options: LabOptions = LabOptions()) async throws -> Lab {
+        try await ensureInstalled()
+        await LabLimiter.shared.acquire()
+        do {
+            let dir = FileManager.default.temporaryDirectory
+                .appendingPathComponent("fedbot-lab-\(UUID().uuidString.prefix(8).lowercased())").path
+            let pid = ProcessInfo.processInfo.processIdentifier
+            let args = ["up", "--foreground", "--dir", dir, "--watch-pid", String(pid)] + options.upArguments
+            let command = try launch(args)
+            // The JSON is printed, then stdout/stderr close while the process stays as supervisor.
+            let closed = await command.wait(timeout: .seconds(900)) { $0.outputClosed }
+            if !closed { command.terminate() }
+            let info: LabInfo
+            do {
+                info = try decode(LabInfo.self, from: command, name: "up")
+            } catch {
+                if closed { command.terminate() }
+                _ = await command.waitForExit(timeout: .seconds(60))
+                throw error
+            }
+            return Lab(info: info, supervisor: command)
+        } catch {
+            await LabLimiter.shared.release()
+            throw error
+        }
+    }
+
+    /// True when `scripts/lab install` succeeds (it runs at most once per process).
+    public static var isAvailable: Bool {
+        get async { (try? await ensureInstalled()) != nil }
+    }
+
+    /// Runs `scripts/lab install` once per process; throws `LabError.unavailable` with its log.
+    public static func ensureInstalled() async throws {
+        try await LabInstaller.shared.ensure()
+    }
+
+    /// The repository root: `FEDBOT_REPO_ROOT`, else two levels above this file's folder.
+    public static let repositoryRoot: String = {
+        if let root = ProcessInfo.processInfo.environment["FEDBOT_REPO_ROOT"], !root.isEmpty {
+            return root
+        }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()  // FedBotLab
+            .deletingLastPathComponent()  // Sources
+            .deletingLastPathComponent()  // repo
+            .path
+    }()
+
+    static var script: String { repositoryRoot + "/scripts/lab" }
+
+    // MARK: - Driving B
+
+    /// Stops B (SIGTERM; connections to it are then refused).
+    public func stopB() async throws {
+        try checkRunning()
+        _ = try await run(["stop-b"], timeout: .seconds(60))
+    }
+
+    /// Starts B again with the same config and data; returns when it answers.
+    public func startB() async throws {
+        try checkRunning()
+        let out = try await run(["start-b"], timeout: .seconds(150))
+        if let pid = (try? JSONSerialization.jsonObject(with: out) as? [String: Any])?["pid"] as? Int {
+            bPID = Int32(pid)
+        }
+    }
+
+    /// SIGSTOPs B: a hung peer (A notices after its 5 s client timeout, once it sends something).
+    public func pauseB() async throws {
+        try checkRunning()
+        _ = try await run(["pause-b"], timeout: .seconds(30))
+    }
+
+    /// SIGCONTs a paused B.
+    public func resumeB() async throws {
+        try checkRunning()
+        _ = try await run(["resume-b"], timeout: .seconds(30))
+    }
+
+    /// Admin sends `count` messages in the shared room, so A sends B something now (a dead B is
+    /// only recorded as failing when A has something to send).
+    @discardableResult
+    public func traffic(count: Int = 1) async throws -> LabTraffic {
+        try checkRunning()
+        let out = try await run(["traffic", "--count", String(count)], timeout: .seconds(120))
+        return try Self.decode(LabTraffic.self, from: out, name: "traffic")
+    }
+
+    /// Polls A's admin API until B's `failure_ts` is set. With `nudge`, sends a message every second
+    /// meanwhile.
+    @discardableResult
+    public func waitFailing(timeout: Duration = .seconds(30), nudge: Bool = false) async throws -> LabWaitResult {
+        try await wait("wait-failing", timeout: timeout, nudge: nudge)
+    }
+
+    /// Polls A's admin API until B's `failure_ts` is null. A notices a recovered B on its next send
+    /// after the backoff, so pass `nudge: true` unless the test sends traffic itself.
+    @discardableResult
+    public func waitHealthy(timeout: Duration = .seconds(30), nudge: Bool = false) async throws -> LabWaitResult {
+        try await wait("wait-healthy", timeout: timeout, nudge: nudge)
+    }
+
+    private func wait(_ command: String, timeout: Duration, nudge: Bool) async throws -> LabWaitResult {
+        try checkRunning()
+        var args = [command, "--timeout", String(format: "%.3f", Self.seconds(timeout))]
+        if nudge { args.append("--nudge") }
+        let out = try await run(args, timeout: timeout + .seconds(60))
+        return try Self.decode(LabWaitResult.self, from: out, name: command)
+    }
+
+    // MARK: - A's database
+
+    /// Inserts more synthetic destinations into A's database. Only for names Synapse never looked
+    /// up (use a new prefix): rows changed under Synapse read stale through its caches.
+    @discardableResult
+    public func insertDestinations(
+        count: Int,
+        failing: Int = 0,
+        prefix: String = "extra",
+        rooms: Int = 1
+    ) async throws -> LabSynthetic {
+        try checkRunning()
+        let args = [
+            "insert-destinations", "--count", String(count), "--failing", String(failing),
+            "--prefix", prefix, "--rooms", String(rooms),
+        ]
+        let out = try await run(args, timeout: .seconds(600))
+        return try Self.decode(LabSynthetic.self, from: out, name: "insert-destinations")
+    }
+
+    /// Runs one SQL statement against A's database (SQLite or PostgreSQL).
+    public func sql(_ statement: String) async throws -> LabSQLResult {
+        try checkRunning()
+        let out = try await run(["sql", statement], timeout: .seconds(300))
+        return try Self.decode(LabSQLResult.self, from: out, name: "sql")
+    }
+
+    /// `sql` with every value as text (nil for NULL).
+    public func sqlRows(_ statement: String) async throws -> [[String: String?]] {
+        try await sql(statement).rows.map { row in row.mapValues { $0.text } }
+    }
+
+    // MARK: - Processes and shutdown
+
+    /// Process IDs: the supervisor (`scripts/lab up --foreground`), A and the current B.
+    public var currentPIDs: [String: Int32] {
+        ["supervisor": supervisor.pid, "a": info.a.pid, "b": bPID]
+    }
+
+    /// Processes still running whose command line mentions this lab's directory (Linux: /proc).
+    public nonisolated func leftoverProcesses() -> [Int32] {
+        Self.processes(mentioning: directory)
+    }
+
+    /// Stops everything (A, B, PostgreSQL, the supervisor), waits for it, removes the directory
+    /// unless `keepFiles` or `FEDBOT_LAB_KEEP=1`, and frees the slot. Idempotent.
+    public func shutdown(keepFiles: Bool = false) async throws {
+        if isShutDown { return }
+        isShutDown = true
+        let keep = keepFiles || ProcessInfo.processInfo.environment["FEDBOT_LAB_KEEP"] == "1"
+        var failure: (any Error)?
+        do {
+            _ = try await Self.runCommand(
+                ["down", "--dir", directory] + (keep ? [] : ["--purge"]), timeout: .seconds(120))
+        } catch {
+            failure = error
+        }
+        if await !supervisor.waitForExit(timeout: .seconds(30)) {
+            supervisor.terminate()
+            _ = await supervisor.waitForExit(timeout: .seconds(30))
+        }
+        await LabLimiter.shared.release()
+        if let failure { throw failure }
+    }
+
+    private func checkRunning() throws {
+        if isShutDown { throw LabError.shutDown }
+    }
+
+    private func run(_ args: [String], timeout: Duration) async throws -> Data {
+        try await Self.runCommand(args + ["--dir", directory], timeout: timeout)
+    }
+
+    // MARK: - Running scripts/lab
+
+    static func launch(_ args: [String]) throws -> LabCommand {
+        let script = Self.script
+        guard FileManager.default.isExecutableFile(atPath: script) else {
+            throw LabError.unavailable("\(script) is missing or not executable")
+        }
+        return try LabCommand(executable: script, arguments: args)
+    }
+
+    /// Runs a `scripts/lab` command to completion; its stdout on success.
+    static func runCommand(_ args: [String], timeout: Duration) async throws -> Data {
+        let command = try launch(args)
+        let name = args.first ?? ""
+        if await !command.waitForExit(timeout: timeout) {
+            command.terminate()
+            _ = await command.waitForExit(timeout: .seconds(10))
+            throw LabError.commandFailed(
+                command: name, status: -1, message: "timed out after \(timeout)",
+                stderr: tailOf(command.stderrText))
+        }
+        let status = command.exitStatus ?? -1
+        if status != 0 {
+            throw LabError.commandFailed(
+                command: name, status: status, message: errorMessage(command.stdout),
+                stderr: tailOf(command.stderrText))
+        }
+        return command.stdout
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from command: LabCommand, name: String) throws -> T {
+        let out = command.stdout
+        if command.exitStatus.map({ $0 != 0 }) ?? false || out.isEmpty || isErrorObject(out) {
+            throw LabError.commandFailed(
+                command: name, status: command.exitStatus ?? -1, message: errorMessage(out),
+                stderr: tailOf(command.stderrText))
+        }
+        return try decode(type, from: out, name: name, stderr: command.stderrText)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data, name: String, stderr: String = "") throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw LabError.badOutput(
+                command: name, output: String(decoding: data, as: UTF8.self) + "\n(\(error))", stderr: tailOf(stderr))
+        }
+    }
+
+    private static func isErrorObject(_ data: Data) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+        return object["error"] != nil
+    }
+
+    private static func errorMessage(_ data: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let message = object["error"] as? String
+        {
+            return message
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.isEmpty ? "no output" : String(text.prefix(2000))
+    }
+
+    static func tailOf(_ text: String, lines: Int = 60) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        let c = d.components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+
+    /// Running processes (not zombies) whose command line contains `text`.
+    static func processes(mentioning text: String) -> [Int32] {
+        let fm = FileManager.default
+        guard let entries = try? fm.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var found: [Int32] = []
+        for entry in entries {
+            guard let pid = Int32(entry) else { continue }
+            guard let cmdline = fm.contents(atPath: "/proc/\(entry)/cmdline"), !cmdline.isEmpty else { continue }
+            let args = String(decoding: cmdline.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            guard args.contains(text) else { continue }
+            if let stat = fm.contents(atPath: "/proc/\(entry)/stat") {
+                let s = String(decoding: stat, as: UTF8.self)
+                if let close = s.lastIndex(of: ")") {
+                    let state = s[s.index(after: close)...].trimmingCharacters(in: .whitespaces).prefix(1)
+                    if state == "Z" || state == "X" { continue }
+                }
+            }
+            found.append(pid)
+        }
+        return found.sorted()
+    }
+}
+
+/// Runs `scripts/lab install` at most once per process and remembers the outcome.
+actor LabInstaller {
+    static let shared = LabInstaller()
+    private var task: Task<Void, any Error>?
+
+    func ensure() async throws {
+        let current: Task<Void, any Error>
+        if let task {
+            current = task
+        } else {
+            current = Task {
+                do {
+                    _ = try await Lab.runCommand(["install"], timeout: .seconds(1800))
+                } catch let LabError.commandFailed(_, status, message, stderr) {
+                    throw LabError.unavailable(
+                        "scripts/lab install failed (exit \(status)): \(message)\n\(stderr)\n"
+                            + "It needs python3 with the venv module (Debian: apt-get install python3-venv) "
+                            + "and access to PyPI.")
+                }
+            }
+            task = current
+        }
+        try await current.value
+    }
+}
+
+/// At most `limit` labs at once in this process (two Synapse pairs already fill two cores).
+actor LabLimiter {
+    static let shared = LabLimiter(
+        limit: Int(ProcessInfo.processInfo.environment["FEDBOT_LAB_MAX_PARALLEL"] ?? "") ?? 2)
+
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        available = max(1, limit)
+    }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            available += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,271 @@
+/// Values exchanged with `scripts/lab`: options in, decoded JSON out.
+
+/// The database homeserver A runs on (B always runs on SQLite).
+public enum LabDatabase: String, Sendable, Codable, CaseIterable {
+    case sqlite
+    case postgres
+}
+
+/// What `Lab.start` asks `scripts/lab up` for.
+public struct LabOptions: Sendable, Equatable {
+    /// A's database.
+    public var db: LabDatabase
+    /// Synthetic rows inserted into A's `destinations` table (`synthetic-000001.example` …).
+    public var synthetic: Int
+    /// How many of them are failing (spread evenly over the name order).
+    public var syntheticFailing: Int
+    /// `destination_rooms` rows per synthetic destination (the shared room, then extra real rooms on A).
+    public var syntheticRooms: Int
+    /// `rc_message` for A as `"PER_SECOND:BURST"` (e.g. `"0.5:2"`); nil keeps the relaxed default.
+    public var rcMessage: String?
+
+    public init(
+        db: LabDatabase = .sqlite,
+        synthetic: Int = 0,
+        syntheticFailing: Int = 0,
+        syntheticRooms: Int = 1,
+        rcMessage: String? = nil
+    ) {
+        self.db = db
+        self.synthetic = synthetic
+        self.syntheticFailing = syntheticFailing
+        self.syntheticRooms = syntheticRooms
+        self.rcMessage = rcMessage
+    }
+
+    /// `scripts/lab up` arguments for these options.
+    var upArguments: [String] {
+        var args = ["--db", db.rawValue]
+        if synthetic > 0 {
+            args += ["--synthetic", String(synthetic), "--synthetic-failing", String(syntheticFailing)]
+        }
+        if syntheticRooms != 1 {
+            args += ["--synthetic-rooms", String(syntheticRooms)]
+        }
+        if let rcMessage {
+            args += ["--rc-message", rcMessage]
+        }
+        return args
+    }
+}
+
+/// One homeserver of the lab.
+public struct LabServer: Codable, Sendable, Equatable {
+    /// `127.0.0.1:<federation port>`: the server name and the destination other servers see.
+    public var serverName: String
+    /// Plain-HTTP base URL of the client listener, which also serves `/_synapse/admin`.
+    public var clientURL: String
+    /// The TLS federation listener's port.
+    public var federationPort: Int
+    /// Process ID at start-up (B's changes on `startB`; see `Lab.currentPIDs`).
+    public var pid: Int32
+
+    enum CodingKeys: String, CodingKey {
+        case serverName = "server_name"
+        case clientURL = "client_url"
+        case federationPort = "federation_port"
+        case pid
+    }
+}
+
+/// A logged-in account (fixed device ID, so the token belongs to a known device).
+public struct LabUser: Codable, Sendable, Equatable {
+    public var userID: String
+    public var accessToken: String
+    public var deviceID: String
+    public var password: String
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+        case accessToken = "access_token"
+        case deviceID = "device_id"
+        case password
+    }
+}
+
+/// The lab's accounts: three on A, one on B.
+public struct LabUsers: Codable, Sendable, Equatable {
+    /// On A, server admin: the bot's account.
+    public var admin: LabUser
+    /// On A, not a server admin: the human operator in tests.
+    public var alice: LabUser
+    /// On A, not a server admin: the unauthorised user.
+    public var mallory: LabUser
+    /// On B.
+    public var bob: LabUser
+}
+
+/// A's private PostgreSQL server (`--db postgres`).
+public struct LabPostgres: Codable, Sendable, Equatable {
+    public var port: Int
+    public var dsn: String
+}
+
+/// Synthetic destinations inserted by `up --synthetic` or `insert-destinations`.
+public struct LabSynthetic: Codable, Sendable, Equatable {
+    public var count: Int
+    public var failing: Int
+    public var prefix: String
+    /// Room IDs every synthetic destination has a `destination_rooms` row for.
+    public var rooms: [String]
+    /// First and last name in name order (absent when `count` is 0).
+    public var first: String?
+    public var last: String?
+    /// The failing ones (at most the first 100).
+    public var failingNames: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case count, failing, prefix, rooms, first, last
+        case failingNames = "failing_names"
+    }
+}
+
+/// Everything `scripts/lab up` printed (also in `<dir>/lab.json`).
+public struct LabInfo: Codable, Sendable, Equatable {
+    public var dir: String
+    public var db: LabDatabase
+    public var a: LabServer
+    public var b: LabServer
+    public var users: LabUsers
+    /// The room admin@A and bob@B share: A has a real `destinations` row for B.
+    public var sharedRoomID: String
+    public var postgres: LabPostgres?
+    public var registrationSharedSecret: String
+    /// Rooms used for synthetic `destination_rooms` rows; the shared room first.
+    public var rooms: [String]?
+    public var synthetic: LabSynthetic?
+    /// Seconds spent in each start-up step, and `total`.
+    public var timings: [String: Double]?
+
+    enum CodingKeys: String, CodingKey {
+        case dir, db, a, b, users
+        case sharedRoomID = "shared_room_id"
+        case postgres
+        case registrationSharedSecret = "registration_shared_secret"
+        case rooms, synthetic, timings
+    }
+}
+
+/// A row of the Synapse admin API's destination resource.
+public struct LabDestination: Codable, Sendable, Equatable {
+    public var destination: String
+    public var retryLastTs: Int64?
+    public var retryInterval: Int64?
+    public var failureTs: Int64?
+    public var lastSuccessfulStreamOrdering: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case destination
+        case retryLastTs = "retry_last_ts"
+        case retryInterval = "retry_interval"
+        case failureTs = "failure_ts"
+        case lastSuccessfulStreamOrdering = "last_successful_stream_ordering"
+    }
+}
+
+/// What `waitFailing` / `waitHealthy` observed.
+public struct LabWaitResult: Codable, Sendable, Equatable {
+    public var destination: String
+    public var failing: Bool
+    /// Seconds from the start of the wait until the state was seen.
+    public var elapsed: Double
+    public var row: LabDestination
+
+    enum CodingKeys: String, CodingKey {
+        case destination, failing, row
+        case elapsed = "elapsed_s"
+    }
+}
+
+/// What `traffic` sent.
+public struct LabTraffic: Codable, Sendable, Equatable {
+    public var sent: Int
+    public var roomID: String
+    public var eventIDs: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case sent
+        case roomID = "room_id"
+        case eventIDs = "event_ids"
+    }
+}
+
+/// A JSON scalar from `scripts/lab sql`.
+public enum LabSQLValue: Codable, Sendable, Equatable, CustomStringConvertible {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int64.self) {
+            self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .double(d)
+        } else {
+            self = .string(try c.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .int(let i): try c.encode(i)
+        case .double(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        }
+    }
+
+    /// The value as text; nil for SQL NULL.
+    public var text: String? {
+        switch self {
+        case .null: nil
+        case .bool(let b): b ? "1" : "0"
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        case .string(let s): s
+        }
+    }
+
+    public var description: String { text ?? "NULL" }
+}
+
+/// The result of `scripts/lab sql`.
+public struct LabSQLResult: Codable, Sendable, Equatable {
+    public var columns: [String]
+    public var rows: [[String: LabSQLValue]]
+    public var rowcount: Int
+}
+
+/// Why the lab could not do what was asked.
+public enum LabError: Error, Sendable, CustomStringConvertible {
+    /// `scripts/lab install` failed: no python3 with venv support, no network to PyPI, …
+    case unavailable(String)
+    /// A `scripts/lab` command failed; `message` is its JSON `error`, `stderr` the end of its log.
+    case commandFailed(command: String, status: Int32, message: String, stderr: String)
+    /// The command's output was not the JSON expected.
+    case badOutput(command: String, output: String, stderr: String)
+    /// The lab was shut down already.
+    case shutDown
+
+    public var description: String {
+        switch self {
+        case .unavailable(let why):
+            "the Synapse lab is not available: \(why)"
+        case .commandFailed(let command, let status, let message, let stderr):
+            "scripts/lab \(command) failed (exit \(status)): \(message)\n--- stderr ---\n\(stderr)"
+        case .badOutput(let command, let output, let stderr):
+            "scripts/lab \(command) printed unexpected output: \(output.prefix(2000))\n--- stderr ---\n\(stderr)"
+        case .shutDown:
+            "the lab was shut down"
+        }
+    }
+}
