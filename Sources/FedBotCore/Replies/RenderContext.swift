@@ -43,8 +43,9 @@ public enum HealthText {
         }
     }
 
-    /// How long since `time`, never negative.
+    /// How long since `time`, never negative; `<1s` for the first second.
     public static func age(_ time: Timestamp, _ now: Timestamp) -> String {
-        DurationText.format(max(.zero, now - time))
+        let age = now - time
+        return age < .seconds(1) ? "<1s" : DurationText.format(age)
     }
 }

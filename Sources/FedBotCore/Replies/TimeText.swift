@@ -8,10 +8,10 @@ public enum TimeText {
         return "\(date) \(clock) UTC"
     }
 
-    /// `09:12 UTC` when `time` is within the last 20 hours of `now`, else `2026-11-22 09:12 UTC`.
+    /// `09:12 UTC` when `time` is within 20 hours of `now`, else `2026-11-22 09:12 UTC`.
     public static func short(_ time: Timestamp, now: Timestamp) -> String {
-        let age = now - time
-        if age >= .zero && age < .seconds(20 * 3600) {
+        let distance = now - time
+        if distance > .seconds(-20 * 3600) && distance < .seconds(20 * 3600) {
             return "\(civil(time).clock) UTC"
         }
         return absolute(time)
