@@ -31,7 +31,9 @@ public struct DestinationWalk: AsyncSequence, Sendable {
             self.walk = walk
         }
 
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(SynapseAdminError) -> Destination? {
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(SynapseAdminError)
+            -> Destination?
+        {
             while true {
                 while index < buffer.count {
                     let row = buffer[index]

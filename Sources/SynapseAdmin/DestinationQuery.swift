@@ -67,7 +67,8 @@ public struct DestinationQuery: Sendable, Equatable {
     public static func validateFilter(_ text: String) throws(SynapseAdminError) {
         let allowed = text.unicodeScalars.allSatisfy { scalar in
             scalar.isASCII
-                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-.:[]".unicodeScalars.contains(scalar))
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                    || "-.:[]".unicodeScalars.contains(scalar))
         }
         guard allowed, text.count <= 255 else {
             throw .invalidArgument("a name filter may contain only letters, digits, '-', '.', ':', '[' and ']'")

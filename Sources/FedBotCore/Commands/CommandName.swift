@@ -10,7 +10,8 @@ public enum CommandName: String, CaseIterable, Sendable, Comparable {
     public var arguments: String {
         switch self {
         case .help: "[command]"
-        case .list: "[failing|healthy|all] [TEXT] [--sort name|failure|retry|last-success] [--desc] [--limit N] [--page N]"
+        case .list:
+            "[failing|healthy|all] [TEXT] [--sort name|failure|retry|last-success] [--desc] [--limit N] [--page N]"
         case .show: "SERVER"
         case .rooms: "SERVER [--limit N] [--page N]"
         case .reset: "SERVER"

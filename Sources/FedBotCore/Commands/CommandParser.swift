@@ -96,7 +96,8 @@ public struct CommandParser: Sendable {
     private func unknownCommand(_ word: String) -> CommandError {
         if let suggestion = CommandName.suggestion(for: word) {
             return CommandError(
-                "I don't know \"\(word)\". Did you mean `\(prefix) \(suggestion.rawValue)`? (`\(prefix) help` lists all)")
+                "I don't know \"\(word)\". Did you mean `\(prefix) \(suggestion.rawValue)`? (`\(prefix) help` lists all)"
+            )
         }
         return CommandError("I don't know \"\(word)\". `\(prefix) help` lists the commands.")
     }
@@ -105,7 +106,8 @@ public struct CommandParser: Sendable {
 /// The grammar of `list`'s TEXT, which Synapse uses as a SQL LIKE pattern without escaping.
 public enum DestinationFilterText {
     public static func validate(_ text: String) throws(CommandError) {
-        let ok = !text.isEmpty && text.utf8.count <= 255
+        let ok =
+            !text.isEmpty && text.utf8.count <= 255
             && text.unicodeScalars.allSatisfy { scalar in
                 scalar.isASCII
                     && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)

@@ -102,7 +102,9 @@ public struct ListPlan: Sendable {
         }
     }
 
-    var nameOrder: ServerOrder { ServerOrder(column: .destination, direction: options.descending ? .backward : .forward) }
+    var nameOrder: ServerOrder {
+        ServerOrder(column: .destination, direction: options.descending ? .backward : .forward)
+    }
 
     /// The failing rows in the order of the view's failing part.
     func sortedFailing(_ order: ServerOrder?) -> [Destination] {

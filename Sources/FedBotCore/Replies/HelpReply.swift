@@ -12,7 +12,10 @@ public struct HelpReply: Sendable {
     public func render(_ context: RenderContext) -> Reply {
         if let topic {
             return Reply(
-                [.line(.code(topic.usage(prefix: context.prefix))), .line(Inline(topic.summary.capitalizedFirst + "."))]
+                [
+                    .line(.code(topic.usage(prefix: context.prefix))),
+                    .line(Inline(topic.summary.capitalizedFirst + ".")),
+                ]
                     + topic.details.map { .line(Inline($0)) })
         }
         let items = commands.filter { $0 != .help }.map { name -> Inline in
@@ -21,7 +24,9 @@ public struct HelpReply: Sendable {
         return Reply([
             .line("\(bold: "fedbot") watches this homeserver's federation. Commands:"),
             .bullets(items),
-            .line("Details: \(context.command("help", "COMMAND")). SERVER can be example.org, a user ID or a matrix.to link."),
+            .line(
+                "Details: \(context.command("help", "COMMAND")). SERVER can be example.org, a user ID or a matrix.to link."
+            ),
         ])
     }
 }

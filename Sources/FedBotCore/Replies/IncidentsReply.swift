@@ -48,7 +48,8 @@ public struct IncidentsReply: Sendable {
         items = Array(items[..<shown])
         var blocks = [title, .bullets(items)]
         if shown < incidents.count {
-            blocks.append(.line("… \(CountText.format(incidents.count - shown)) more: \(context.command("list", "failing"))"))
+            blocks.append(
+                .line("… \(CountText.format(incidents.count - shown)) more: \(context.command("list", "failing"))"))
         }
         return Reply(blocks)
     }

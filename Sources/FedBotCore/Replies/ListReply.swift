@@ -14,7 +14,8 @@ public struct ListResult: Sendable {
         let options = plan.options
         let failing = plan.failing.count
         let healthy = plan.total - failing
-        var summary: Inline = "Federation: \(bold: CountText.format(failing)) failing, \(CountText.format(healthy)) healthy"
+        var summary: Inline =
+            "Federation: \(bold: CountText.format(failing)) failing, \(CountText.format(healthy)) healthy"
         if let text = options.text {
             summary = summary + " (\(CountText.plural(plan.total, "destination")) matching \"\(text)\")"
         } else {
@@ -28,7 +29,9 @@ public struct ListResult: Sendable {
             } else {
                 let pages = (plan.matching + options.paging.limit - 1) / options.paging.limit
                 blocks.append(
-                    .line("Page \(options.paging.page) is empty: there \(pages == 1 ? "is 1 page" : "are \(pages) pages")."))
+                    .line(
+                        "Page \(options.paging.page) is empty: there \(pages == 1 ? "is 1 page" : "are \(pages) pages")."
+                    ))
             }
             return Reply(blocks)
         }
@@ -65,7 +68,8 @@ public struct ListResult: Sendable {
         switch plan.options.filter {
         case .failing: plan.options.text == nil ? "Nothing is failing. 🎉" : "Nothing matching is failing."
         case .healthy: "No healthy destinations."
-        case .all: plan.options.text == nil ? "This homeserver has no federation destinations yet." : "No destination matches."
+        case .all:
+            plan.options.text == nil ? "This homeserver has no federation destinations yet." : "No destination matches."
         }
     }
 }

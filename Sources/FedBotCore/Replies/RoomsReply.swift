@@ -36,7 +36,8 @@ public struct RoomsResult: Sendable {
         guard !rooms.isEmpty else {
             if total > 0 {
                 let pages = (total + paging.limit - 1) / paging.limit
-                blocks.append(.line("Page \(paging.page) is empty: there \(pages == 1 ? "is 1 page" : "are \(pages) pages")."))
+                blocks.append(
+                    .line("Page \(paging.page) is empty: there \(pages == 1 ? "is 1 page" : "are \(pages) pages")."))
             } else {
                 blocks.append(.line("This homeserver shares no rooms with \(server.rawValue)."))
             }

@@ -40,7 +40,9 @@ public struct StatusResult: Sendable {
     public func render(_ context: RenderContext) -> Reply {
         var title: Inline = isHealthy ? "✅ fedbot is working" : "⚠️ fedbot has a problem"
         if let federation {
-            title = title + ": \(bold: CountText.format(federation.failing)) of \(CountText.plural(federation.total, "destination")) failing"
+            title =
+                title
+                + ": \(bold: CountText.format(federation.failing)) of \(CountText.plural(federation.total, "destination")) failing"
         }
         var lines: [Inline] = [line("Homeserver", homeserver), line("Admin API", adminAPI)]
         if watcherEnabled {

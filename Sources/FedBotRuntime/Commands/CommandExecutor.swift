@@ -1,8 +1,8 @@
 public import FedBotCore
+import Foundation
 public import Logging
 public import MatrixClient
 public import SynapseAdmin
-import Foundation
 
 /// What the executor needs from the watcher for `status`, `incidents`, `mute` and `unmute`.
 public protocol WatcherControl: Sendable {
@@ -100,7 +100,9 @@ public struct CommandExecutor: Sendable {
         do {
             switch command {
             case .help(let topic):
-                let commands = watcher == nil ? CommandName.allCases.filter { ![.mute, .unmute, .incidents].contains($0) } : CommandName.allCases
+                let commands =
+                    watcher == nil
+                    ? CommandName.allCases.filter { ![.mute, .unmute, .incidents].contains($0) } : CommandName.allCases
                 return ok(HelpReply(topic: topic, commands: commands).render(context))
             case .list(let options):
                 return ok(try await list(options).render(context))
@@ -252,7 +254,9 @@ public struct CommandExecutor: Sendable {
         guard let watcher else {
             return Execution(
                 reply: Reply([
-                    .line("ℹ️ Notices are off here (no notices.rooms configured), so there is nothing to \(command.name.rawValue).")
+                    .line(
+                        "ℹ️ Notices are off here (no notices.rooms configured), so there is nothing to \(command.name.rawValue)."
+                    )
                 ]), outcome: .usageError)
         }
         let context = self.context
@@ -260,14 +264,21 @@ public struct CommandExecutor: Sendable {
         case .mute(let server, let duration):
             let until = context.now + duration
             try await watcher.mute(server, until: until, by: nil)
-            return ok(Reply([
-                .line("🔕 Muted \(bold: server.rawValue) until \(TimeText.absolute(until)): no notices about it until then, or until \(context.command("unmute", server.rawValue)).")
-            ]))
+            return ok(
+                Reply([
+                    .line(
+                        "🔕 Muted \(bold: server.rawValue) until \(TimeText.absolute(until)): no notices about it until then, or until \(context.command("unmute", server.rawValue))."
+                    )
+                ]))
         case .unmute(let server):
             let was = try await watcher.unmute(server)
-            return ok(Reply([
-                .line(was ? "🔔 \(bold: server.rawValue) is no longer muted." : "ℹ️ \(bold: server.rawValue) was not muted.")
-            ]))
+            return ok(
+                Reply([
+                    .line(
+                        was
+                            ? "🔔 \(bold: server.rawValue) is no longer muted."
+                            : "ℹ️ \(bold: server.rawValue) was not muted.")
+                ]))
         default:
             let incidents = try await watcher.openIncidents()
             return ok(IncidentsReply(incidents: incidents).render(context))

@@ -1,4 +1,3 @@
-
 /// The Matrix client-server API, as far as fedbot uses it, over a `HomeserverConnection`.
 public struct MatrixClient: Sendable {
     public let connection: HomeserverConnection

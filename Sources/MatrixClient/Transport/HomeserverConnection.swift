@@ -33,7 +33,8 @@ public struct HomeserverConnection: Sendable {
 
     /// The same homeserver with another token (or none).
     public func with(accessToken: String?) -> HomeserverConnection {
-        HomeserverConnection(baseURL: baseURL, accessToken: accessToken, transport: transport, logger: logger, clock: clock)
+        HomeserverConnection(
+            baseURL: baseURL, accessToken: accessToken, transport: transport, logger: logger, clock: clock)
     }
 
     /// Whether a token is configured (its value is never exposed).
@@ -46,7 +47,9 @@ public struct HomeserverConnection: Sendable {
             url += "/" + segment.percentEncodedComponent
         }
         if !query.isEmpty {
-            url += "?" + query.map { "\($0.0.percentEncodedComponent)=\($0.1.percentEncodedComponent)" }.joined(separator: "&")
+            url +=
+                "?"
+                + query.map { "\($0.0.percentEncodedComponent)=\($0.1.percentEncodedComponent)" }.joined(separator: "&")
         }
         return url
     }
@@ -123,7 +126,8 @@ public struct HomeserverConnection: Sendable {
         let body = try? JSONDecoder().decode(Body.self, from: response.body)
         var retryAfter: Duration?
         if let ms = body?.retry_after_ms { retryAfter = .milliseconds(ms) }
-        if let header = response.header("Retry-After"), let seconds = Int64(header.trimmingCharacters(in: .whitespaces)) {
+        if let header = response.header("Retry-After"), let seconds = Int64(header.trimmingCharacters(in: .whitespaces))
+        {
             retryAfter = max(retryAfter ?? .zero, .seconds(seconds))
         }
         let message: String
