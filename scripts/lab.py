@@ -426,8 +426,12 @@ def log_config(log_path: str) -> dict[str, Any]:
 def write_yaml(path: str, obj: Any) -> None:
     import yaml
 
+    class NoAliases(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
     with open(path, "w", encoding="utf-8") as f:
-        yaml.safe_dump(obj, f, sort_keys=False)
+        yaml.dump(obj, f, Dumper=NoAliases, sort_keys=False)
 
 
 def synapse_argv(config_path: str) -> list[str]:
@@ -1186,7 +1190,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     if lab.sup().reachable():
         raise LabError(f"a lab is already running in {lab.dir}: run `down` first")
     down_quietly(lab)  # leftovers of a crashed lab in this dir
-    for sub in ("a", "b", "pg", "lab.json", "pids.json"):
+    for sub in ("a", "b", "pg", "lab.json", "pids.json", "lab.log", "supervisor.log"):
         p = os.path.join(lab.dir, sub)
         if os.path.isdir(p):
             shutil.rmtree(p)
@@ -1640,8 +1644,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_supervise)
 
     args = ap.parse_args(argv)
+    global _LOG_FILE
+    if getattr(args, "dir", None) and args.cmd not in ("up", "down") and os.path.isdir(args.dir):
+        _LOG_FILE = os.path.join(os.path.realpath(args.dir), "lab.log")
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        if args.cmd not in ("up", "_supervise"):
+            log(f"{args.cmd} done in {time.monotonic() - _T0:.2f}s")
+        return rc
     except LabError as e:
         log(f"error: {e}")
         for k, v in e.detail.items():
@@ -1652,6 +1662,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         emit({"error": "interrupted"})
         return 130
+    except Exception as e:  # noqa: BLE001 - every failure is reported as JSON
+        import traceback
+
+        log(f"error: {type(e).__name__}: {e}\n{traceback.format_exc()}")
+        emit({"error": f"{type(e).__name__}: {e}"})
+        return 1
 
 
 if __name__ == "__main__":

@@ -61,6 +61,23 @@ public actor Lab {
         }
     }
 
+    /// Starts a lab, runs `body`, and shuts the lab down whether `body` throws or not.
+    public static func with<T: Sendable>(
+        _ options: LabOptions = LabOptions(),
+        _ body: (Lab) async throws -> T
+    ) async throws -> T {
+        let lab = try await start(options)
+        let result: T
+        do {
+            result = try await body(lab)
+        } catch {
+            try? await lab.shutdown()
+            throw error
+        }
+        try await lab.shutdown()
+        return result
+    }
+
     /// True when `scripts/lab install` succeeds (it runs at most once per process).
     public static var isAvailable: Bool {
         get async { (try? await ensureInstalled()) != nil }
@@ -292,7 +309,7 @@ public actor Lab {
     }
 
     /// Running processes (not zombies) whose command line contains `text`.
-    static func processes(mentioning text: String) -> [Int32] {
+    public static func processes(mentioning text: String) -> [Int32] {
         let fm = FileManager.default
         guard let entries = try? fm.contentsOfDirectory(atPath: "/proc") else { return [] }
         var found: [Int32] = []

@@ -89,6 +89,54 @@ struct LabTests {
         #expect(!healthy.failing)
     }
 
+    @Test("lab on PostgreSQL: synthetic rows, failing first by failure_ts asc, hung B fails after the client timeout")
+    func postgres() async throws {
+        let options = LabOptions(db: .postgres, synthetic: 50, syntheticFailing: 5, syntheticRooms: 2)
+        let directory = try await Lab.with(options) { lab in
+            let info = lab.info
+            #expect(info.db == .postgres)
+            #expect(info.postgres?.dsn.hasPrefix("postgresql://") == true)
+            let synthetic = try #require(info.synthetic)
+            #expect(synthetic.count == 50)
+            #expect(synthetic.failingNames.count == 5)
+            #expect(synthetic.rooms.count == 2)
+            #expect(synthetic.first == "synthetic-000001.example")
+
+            let admin = info.users.admin.accessToken
+            // PostgreSQL sorts NULL last: ascending failure_ts lists the failing rows first.
+            let (status, data) = try await adminGET(
+                lab, "/_synapse/admin/v1/federation/destinations?order_by=failure_ts&dir=f&limit=6", token: admin)
+            #expect(status == 200)
+            let page = try JSONDecoder().decode(DestinationList.self, from: data)
+            #expect(page.total == 51)
+            #expect(page.destinations.prefix(5).allSatisfy { $0.failureTs != nil })
+            #expect(page.destinations.last?.failureTs == nil)
+
+            let first = try #require(synthetic.first)
+            let (roomsStatus, roomsData) = try await adminGET(
+                lab, "/_synapse/admin/v1/federation/destinations/\(first)/rooms", token: admin)
+            #expect(roomsStatus == 200)
+            let rooms = try JSONSerialization.jsonObject(with: roomsData) as? [String: Any]
+            #expect(rooms?["total"] as? Int == 2)
+
+            let more = try await lab.insertDestinations(count: 10, failing: 2, prefix: "later")
+            #expect(more.failingNames.count == 2)
+            let counts = try await lab.sqlRows(
+                "SELECT COUNT(*) AS n, COUNT(failure_ts) AS failing FROM destinations")
+            #expect(counts.first?["n"] == "61")
+            #expect(counts.first?["failing"] == "7")
+
+            try await lab.pauseB()
+            try await lab.traffic()
+            let hung = try await lab.waitFailing(timeout: .seconds(30))
+            #expect(hung.elapsed > 3)  // client_timeout is 5 s
+            try await lab.resumeB()
+            try await lab.waitHealthy(timeout: .seconds(30), nudge: true)
+            return lab.directory
+        }
+        #expect(Lab.processes(mentioning: directory).isEmpty)
+    }
+
     /// Alive and not a zombie.
     private func isRunning(_ pid: Int32) -> Bool {
         guard let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return false }
