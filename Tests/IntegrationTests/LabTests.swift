@@ -63,7 +63,8 @@ struct LabTests {
         #expect(info.sharedRoomID.hasPrefix("!"))
 
         let admin = info.users.admin.accessToken
-        let (status, data) = try await adminGET(lab, "/_synapse/admin/v1/federation/destinations?limit=1000", token: admin)
+        let (status, data) = try await adminGET(
+            lab, "/_synapse/admin/v1/federation/destinations?limit=1000", token: admin)
         #expect(status == 200)
         let list = try JSONDecoder().decode(DestinationList.self, from: data)
         #expect(list.total == 21)
