@@ -958,9 +958,15 @@ class LabDB:
             self.conn.close()
 
 
+def name_stem(prefix: str) -> str:
+    """`synthetic` → `synthetic-`; a prefix that already ends in - . or _ is used as it is."""
+    return prefix if prefix.endswith(("-", ".", "_")) else prefix + "-"
+
+
 def synthetic_names(prefix: str, count: int) -> list[str]:
     width = max(6, len(str(count)))
-    return [f"{prefix}-{i:0{width}d}.example" for i in range(1, count + 1)]
+    stem = name_stem(prefix)
+    return [f"{stem}{i:0{width}d}.example" for i in range(1, count + 1)]
 
 
 def failing_positions(count: int, failing: int) -> list[int]:
@@ -1008,11 +1014,13 @@ def insert_synthetic(info: dict[str, Any], count: int, failing: int, prefix: str
                 dest_rows.append((name, retry_last_ts, retry_interval, failure_ts, lsso))
         room_rows = [(name, room, so) for name in names for room, so in so_rooms]
         cur = db.conn.cursor()
-        cur.execute(db.q("SELECT COUNT(*) FROM destinations WHERE destination LIKE ?"),
-                    (prefix + "-%",))
+        stem = name_stem(prefix)
+        pattern = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cur.execute(db.q("SELECT COUNT(*) FROM destinations WHERE destination LIKE ? ESCAPE '\\'"),
+                    (pattern,))
         existing = cur.fetchone()[0]
         if existing:
-            raise LabError(f"{existing} destinations named {prefix}-… exist already: "
+            raise LabError(f"{existing} destinations named {stem}… exist already: "
                            "use another --prefix")
         if db.kind == "postgres":
             from psycopg2.extras import execute_values
@@ -1624,7 +1632,8 @@ def main(argv: list[str] | None = None) -> int:
             "has read, and a row changed under it reads stale in show/reset_connection")
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--failing", type=int, default=0)
-    p.add_argument("--prefix", default="extra", help="names are PREFIX-000001.example … (default extra)")
+    p.add_argument("--prefix", default="extra", help="names are PREFIX-000001.example … (default extra; a PREFIX ending "
+                        "in - . or _ gets no extra dash)")
     p.add_argument("--rooms", type=int, default=1, help="destination_rooms rows per destination")
     p.set_defaults(func=cmd_insert)
 
