@@ -22,13 +22,19 @@ public actor Lab {
     private let supervisor: LabCommand
     private var bPID: Int32
     private var isShutDown = false
+    private var log: [String]
 
-    private init(info: LabInfo, supervisor: LabCommand) {
+    private init(info: LabInfo, supervisor: LabCommand, startedIn: Duration) {
         self.info = info
         self.directory = info.dir
         self.supervisor = supervisor
         self.bPID = info.b.pid
+        self.log = ["up \(Self.format(startedIn))"]
     }
+
+    /// Every `scripts/lab` command this lab ran, with its wall-clock time ("stop-b 0.07s", …):
+    /// print it when a test is slower than expected.
+    public var history: [String] { log }
 
     // MARK: - Starting
 
@@ -42,6 +48,8 @@ public actor Lab {
                 .appendingPathComponent("fedbot-lab-\(UUID().uuidString.prefix(8).lowercased())").path
             let pid = ProcessInfo.processInfo.processIdentifier
             let args = ["up", "--foreground", "--dir", dir, "--watch-pid", String(pid)] + options.upArguments
+            let clock = ContinuousClock()
+            let started = clock.now
             let command = try launch(args)
             // The JSON is printed, then stdout/stderr close while the process stays as supervisor.
             let closed = await command.wait(timeout: .seconds(900)) { $0.outputClosed }
@@ -54,7 +62,7 @@ public actor Lab {
                 _ = await command.waitForExit(timeout: .seconds(60))
                 throw error
             }
-            return Lab(info: info, supervisor: command)
+            return Lab(info: info, supervisor: command, startedIn: clock.now - started)
         } catch {
             await LabLimiter.shared.release()
             throw error
@@ -214,15 +222,17 @@ public actor Lab {
         let keep = keepFiles || ProcessInfo.processInfo.environment["FEDBOT_LAB_KEEP"] == "1"
         var failure: (any Error)?
         do {
-            _ = try await Self.runCommand(
-                ["down", "--dir", directory] + (keep ? [] : ["--purge"]), timeout: .seconds(120))
+            _ = try await run(["down"] + (keep ? [] : ["--purge"]), timeout: .seconds(120))
         } catch {
             failure = error
         }
+        let clock = ContinuousClock()
+        let started = clock.now
         if await !supervisor.waitForExit(timeout: .seconds(30)) {
             supervisor.terminate()
             _ = await supervisor.waitForExit(timeout: .seconds(30))
         }
+        log.append("supervisor exit \(Self.format(clock.now - started))")
         await LabLimiter.shared.release()
         if let failure { throw failure }
     }
@@ -232,7 +242,14 @@ public actor Lab {
     }
 
     private func run(_ args: [String], timeout: Duration) async throws -> Data {
-        try await Self.runCommand(args + ["--dir", directory], timeout: timeout)
+        let clock = ContinuousClock()
+        let started = clock.now
+        defer { log.append("\(args.first ?? "") \(Self.format(clock.now - started))") }
+        return try await Self.runCommand(args + ["--dir", directory], timeout: timeout)
+    }
+
+    static func format(_ d: Duration) -> String {
+        String(format: "%.2fs", seconds(d))
     }
 
     // MARK: - Running scripts/lab

@@ -44,6 +44,7 @@ struct LabTests {
             throw error
         }
         try await lab.shutdown()
+        print("lab steps:", await lab.history.joined(separator: ", "))
         #expect(lab.leftoverProcesses().isEmpty)
         if ProcessInfo.processInfo.environment["FEDBOT_LAB_KEEP"] != "1" {
             #expect(!FileManager.default.fileExists(atPath: lab.directory))
@@ -133,6 +134,7 @@ struct LabTests {
             #expect(hung.elapsed > 3)  // client_timeout is 5 s
             try await lab.resumeB()
             try await lab.waitHealthy(timeout: .seconds(30), nudge: true)
+            print("lab steps:", await lab.history.joined(separator: ", "))
             return lab.directory
         }
         #expect(Lab.processes(mentioning: directory).isEmpty)
