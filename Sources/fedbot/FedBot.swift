@@ -10,7 +10,7 @@ struct FedBot: AsyncParsableCommand {
         commandName: "fedbot",
         abstract: "A Matrix bot that watches Synapse federation and answers !fed commands.",
         version: FedBotVersion.current,
-        subcommands: [Fed.self]
+        subcommands: [Run.self, Fed.self]
     )
 
     /// Usage errors exit 2 (DESIGN.md), not ArgumentParser's 64.
@@ -38,17 +38,19 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Config file (default: $FEDBOT_CONFIG, else ./config/fedbot.yaml).")
     var config: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "warning"
+    @Option(
+        name: .long,
+        help: "Log level: trace, debug, info, notice, warning, error or critical (default: warning; info for run).")
+    var logLevel: String?
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
+        guard logLevel.map({ Logger.Level(rawValue: $0) != nil }) ?? true else {
             throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
         }
     }
 
-    func bootstrapLogging() -> Logger {
-        let level = Logger.Level(rawValue: logLevel) ?? .warning
+    func bootstrapLogging(default defaultLevel: Logger.Level = .warning) -> Logger {
+        let level = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? defaultLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -81,7 +83,40 @@ struct Fed: AsyncParsableCommand {
         let status = await OneShot.fed(
             words: words, explicitConfig: config, environment: ProcessInfo.processInfo.environment,
             currentDirectory: FileManager.default.currentDirectoryPath, logger: options.bootstrapLogging(),
-            print: { print($0) }, printError: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+            print: { print($0) }, printError: printError)
         if status != .success { throw ExitCode(status.rawValue) }
     }
+}
+
+/// `fedbot run`
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the bot: answer commands in admin rooms until SIGTERM or SIGINT.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let logger = options.bootstrapLogging(default: .info)
+        let environment = ProcessInfo.processInfo.environment
+        let loaded: LoadedConfig
+        do {
+            loaded = try ConfigLoader.load(
+                explicitPath: options.config, environment: environment,
+                currentDirectory: FileManager.default.currentDirectoryPath)
+        } catch {
+            OneShot.reportConfigError(error, printError: printError)
+            throw ExitCode(OneShot.ExitStatus.usageError.rawValue)
+        }
+        for warning in loaded.warnings { logger.warning("\(warning)") }
+        do {
+            try await BotApp.run(config: loaded.config, logger: logger)
+        } catch let error as BotFatalError {
+            printError("fedbot: \(error.description)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

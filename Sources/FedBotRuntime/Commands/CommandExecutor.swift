@@ -42,7 +42,7 @@ public struct Execution: Sendable {
 }
 
 /// A follow-up the executor asks for.
-public enum FollowUp: Sendable, Equatable {
+public enum FollowUp: Sendable, Equatable, Codable {
     /// Re-check `server` after a reset made at `resetAt`.
     case recheckAfterReset(server: ServerName, resetAt: Timestamp)
 }

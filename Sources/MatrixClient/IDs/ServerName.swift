@@ -3,7 +3,7 @@
 ///
 /// Server names are case-sensitive: `Example.org` and `example.org` are different destinations in
 /// Synapse's tables, so the name is kept exactly as given.
-public struct ServerName: Hashable, Sendable, Comparable, CustomStringConvertible {
+public struct ServerName: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The name as written, e.g. `example.org:8448`.
     public let rawValue: String
     /// The host part without the port (an IPv6 literal keeps its brackets).
@@ -24,6 +24,20 @@ public struct ServerName: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let parsed = Self.parse(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "Not a server name: \(text)")
+        }
+        self = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 
     public static func < (lhs: ServerName, rhs: ServerName) -> Bool {
         // Byte order, the order of Synapse's `ORDER BY destination` under the C collation it requires.

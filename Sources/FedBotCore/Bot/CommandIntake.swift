@@ -1,0 +1,116 @@
+public import MatrixClient
+
+/// Decides which room events are commands for the bot. Pure: the caller supplies the time.
+public struct CommandIntake: Sendable {
+    /// The bot's own user ID: its events are never commands.
+    public var botUser: String
+    public var prefix: String
+    /// Room IDs where commands are accepted.
+    public var adminRooms: Set<String>
+    /// Events sent before this (the bot's first sync) are history, not commands.
+    public var notBefore: Int64
+    /// `bot.max_command_age`.
+    public var maxAge: Duration
+
+    public init(botUser: String, prefix: String, adminRooms: Set<String>, notBefore: Int64, maxAge: Duration) {
+        self.botUser = botUser
+        self.prefix = prefix
+        self.adminRooms = adminRooms
+        self.notBefore = notBefore
+        self.maxAge = maxAge
+    }
+
+    /// Why an event is not a command.
+    public enum Ignored: String, Sendable, Equatable {
+        case notAdminRoom = "not_admin_room"
+        case notMessage = "not_message"
+        case ownEvent = "own_event"
+        case notText = "not_text"
+        case edit
+        case notCommand = "not_command"
+        case beforeFirstSync = "before_first_sync"
+        case tooOld = "too_old"
+        case malformed
+    }
+
+    public enum Decision: Sendable, Equatable {
+        case command(StoredCommandValue)
+        case ignore(Ignored)
+    }
+
+    /// The fields of a command event the bot keeps.
+    public struct StoredCommandValue: Sendable, Equatable {
+        public var eventID: String
+        public var roomID: String
+        public var sender: String
+        /// The text to parse, with pills resolved to IDs and the reply fallback dropped.
+        public var body: String
+        public var threadRoot: String?
+        public var originTs: Int64
+    }
+
+    public func classify(_ event: ClientEvent, in roomID: String, now: Int64) -> Decision {
+        guard adminRooms.contains(roomID) else { return .ignore(.notAdminRoom) }
+        guard event.type == "m.room.message", !event.isState else { return .ignore(.notMessage) }
+        guard event.sender != botUser else { return .ignore(.ownEvent) }
+        let content = event.content
+        guard content["msgtype"]?.string == "m.text" else { return .ignore(.notText) }
+        let relation = content["m.relates_to"]
+        if relation?["rel_type"]?.string == "m.replace" || content["m.new_content"] != nil { return .ignore(.edit) }
+        guard let rawBody = content["body"]?.string else { return .ignore(.malformed) }
+        var body = rawBody
+        if content["format"]?.string == "org.matrix.custom.html", let html = content["formatted_body"]?.string {
+            body = PillResolver.resolve(body: rawBody, formattedBody: html)
+        }
+        guard Tokenizer.commandText(in: body, prefix: prefix) != nil else { return .ignore(.notCommand) }
+        guard let eventID = event.eventID, let ts = event.originServerTs, UserID(event.sender) != nil else {
+            return .ignore(.malformed)
+        }
+        guard ts >= notBefore else { return .ignore(.beforeFirstSync) }
+        guard now - ts <= maxAge.wholeMilliseconds else { return .ignore(.tooOld) }
+        let threadRoot = relation?["rel_type"]?.string == "m.thread" ? relation?["event_id"]?.string : nil
+        return .command(
+            StoredCommandValue(
+                eventID: eventID, roomID: roomID, sender: event.sender, body: body, threadRoot: threadRoot,
+                originTs: ts))
+    }
+}
+
+/// Clients put a display name in `body` for a mention pill and the ID only in the HTML link.
+/// This puts the IDs back, so that `!fed show <pill of @alice:example.org>` works.
+public enum PillResolver {
+    public static func resolve(body: String, formattedBody: String) -> String {
+        var result = body
+        for (text, target) in pills(in: formattedBody) where !text.isEmpty && text != target {
+            if let range = result.firstRange(of: text) {
+                result.replaceSubrange(range, with: target)
+            }
+        }
+        return result
+    }
+
+    /// `(link text, Matrix ID)` for every `<a href="https://matrix.to/#/ID">text</a>`.
+    static func pills(in html: String) -> [(String, String)] {
+        var found: [(String, String)] = []
+        var rest = Substring(html)
+        while let start = rest.firstRange(of: "<a href=\"https://matrix.to/#/") {
+            let afterHref = rest[start.upperBound...]
+            guard let quote = afterHref.firstIndex(of: "\""),
+                let close = afterHref[quote...].firstIndex(of: ">"),
+                let end = afterHref[close...].firstRange(of: "</a>")
+            else { break }
+            var target = String(afterHref[..<quote])
+            if let query = target.firstIndex(of: "?") { target = String(target[..<query]) }
+            target = ServerArgument.decoded(String(target.prefix { $0 != "/" }))
+            let text = unescape(String(afterHref[afterHref.index(after: close)..<end.lowerBound]))
+            found.append((text, target))
+            rest = afterHref[end.upperBound...]
+        }
+        return found
+    }
+
+    static func unescape(_ text: String) -> String {
+        text.replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"")
+            .replacing("&#39;", with: "'").replacing("&amp;", with: "&")
+    }
+}

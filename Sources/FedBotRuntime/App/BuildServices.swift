@@ -1,0 +1,50 @@
+public import Logging
+public import MatrixClient
+public import ServiceLifecycle
+import UnixSignals
+
+/// Everything `fedbot run` runs, built from a config. Tests call this too.
+public struct FedBotServices: Sendable {
+    /// In start order; graceful shutdown goes in reverse (sync stops first, the outbox last).
+    public var services: [any Service]
+    public var context: BotContext
+    public var clients: Clients
+}
+
+/// Builds the bot's services: sync, command worker, outbox (and, with notice rooms, the watcher).
+public func buildServices(
+    config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil,
+    now: @escaping @Sendable () -> Timestamp = Timestamp.now
+) throws -> FedBotServices {
+    let clients = Clients(config: config, logger: logger, transport: transport)
+    let store = try BotStore(path: config.storage.path)
+    let executor = CommandExecutor(
+        admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix, watcher: nil, logger: logger,
+        now: now)
+    let context = BotContext(
+        config: config, store: store, matrix: clients.matrix, executor: executor, logger: logger, now: now)
+    let services: [any Service] = [
+        OutboxService(context: context),
+        CommandWorker(context: context),
+        SyncService(context: context),
+    ]
+    return FedBotServices(services: services, context: context, clients: clients)
+}
+
+/// `fedbot run`: the bot until SIGTERM/SIGINT.
+public enum BotApp {
+    /// Runs the services; returns normally after a graceful shutdown, throws `BotFatalError` when the bot
+    /// cannot go on (invalid token).
+    public static func run(config: FedBotConfig, logger: Logger) async throws {
+        let built = try buildServices(config: config, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: built.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger))
+        logger.info("fedbot starting", metadata: ["version": "\(FedBotVersion.current)"])
+        try await group.run()
+        logger.info("fedbot stopped")
+    }
+}

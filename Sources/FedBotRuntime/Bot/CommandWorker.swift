@@ -1,0 +1,189 @@
+import FedBotCore
+import Foundation
+import Logging
+import MatrixClient
+public import ServiceLifecycle
+import Synchronization
+
+/// Answers recorded commands one at a time, in the order they arrived: checks who sent them, runs
+/// them, and puts the reply into the outbox in the same transaction that marks the command done.
+/// Also runs due follow-ups (the re-check after a reset).
+public struct CommandWorker: Service {
+    let context: BotContext
+    let authorizer: Authorizer
+    /// Show typing when a command takes longer than this.
+    let typingAfter: Duration
+    /// Wait this long after a reset before re-checking.
+    let followUpDelay: Duration
+    private let refusals = RefusalLimiter(interval: .seconds(600))
+    private let creators = Locked<[String: RoomCreation]>([:])
+
+    public init(
+        context: BotContext, typingAfter: Duration = .milliseconds(400),
+        followUpDelay: Duration = CommandExecutor.resetRecheckDelay
+    ) {
+        self.context = context
+        self.authorizer = Authorizer(
+            operators: Set(context.config.bot.operators), minPowerLevel: context.config.bot.minPowerLevel)
+        self.typingAfter = typingAfter
+        self.followUpDelay = followUpDelay
+    }
+
+    public func run() async throws {
+        let stopping = StopFlag()
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !stopping.isStopped {
+                do {
+                    try await processPending()
+                    try await processFollowUps()
+                } catch {
+                    context.logger.error("Command processing failed", metadata: ["error": "\(error)"])
+                }
+                if stopping.isStopped { break }
+                await context.commandWakeup.wait(timeout: nextWait())
+            }
+        } onGracefulShutdown: {
+            stopping.stop()
+            context.commandWakeup.signal()
+        }
+        context.logger.info("Command worker stopped")
+    }
+
+    private func nextWait() -> Duration {
+        guard let due = try? context.store.nextFollowUpDue() else { return .seconds(30) }
+        let wait = Duration.milliseconds(due - context.now().milliseconds)
+        return max(.milliseconds(10), min(wait, .seconds(30)))
+    }
+
+    func processPending() async throws {
+        for command in try context.store.pendingCommands() {
+            let started = ContinuousClock.now
+            let (reply, followUp) = await answer(command)
+            var followUpRecord: (json: String, due: Int64)?
+            if let followUp, let json = try? String(decoding: JSONEncoder().encode(followUp), as: UTF8.self) {
+                followUpRecord = (json, context.now().milliseconds + followUpDelay.wholeMilliseconds)
+            }
+            let message = reply.map {
+                OutgoingMessage(
+                    transactionID: "fedbot.reply.\(command.eventID)", roomID: command.roomID,
+                    content: MessageContent.reply($0, to: command.eventID, threadRoot: command.threadRoot))
+            }
+            try context.store.complete(
+                command, reply: message, followUp: followUpRecord, now: context.now().milliseconds)
+            if message != nil { context.outboxWakeup.signal() }
+            context.logger.debug(
+                "Answered command",
+                metadata: ["event": "\(command.eventID)", "took": "\(ContinuousClock.now - started)"])
+        }
+    }
+
+    /// The reply to a command (nil when it gets none: a repeated refusal), and a follow-up to schedule.
+    func answer(_ command: StoredCommand) async -> (Reply?, FollowUp?) {
+        guard let sender = UserID(command.sender) else { return (nil, nil) }
+        let decision = await authorize(sender, in: command.roomID)
+        guard decision.isAllowed else {
+            context.logger.notice(
+                "Refused a command", metadata: ["sender": "\(sender)", "room": "\(command.roomID)"])
+            let key = "\(command.roomID) \(sender)"
+            guard refusals.shouldAnswer(key, now: ContinuousClock.now) else { return (nil, nil) }
+            return (authorizer.refusal(prefix: context.config.bot.prefix), nil)
+        }
+        let execution = await withTyping(in: command.roomID) {
+            await context.executor.run(message: command.body)
+        }
+        guard let execution else { return (nil, nil) }
+        context.logger.info(
+            "Ran command",
+            metadata: ["sender": "\(sender)", "room": "\(command.roomID)", "outcome": "\(execution.outcome.rawValue)"])
+        return (execution.reply, execution.followUp)
+    }
+
+    /// Operators always; others by their power level in the room, read fresh for every command.
+    func authorize(_ sender: UserID, in roomID: String) async -> Authorizer.Decision {
+        if authorizer.operators.contains(sender) { return .operatorAllowed }
+        guard let room = RoomID(roomID) else { return .refused(level: 0) }
+        do {
+            let creation = try await roomCreation(room)
+            let content = try await context.matrix.state(room, type: "m.room.power_levels")
+            let levels = content?.object.map(PowerLevels.init(content:))
+            let authority = RoomAuthority(
+                powerLevels: levels, creators: creation.creators, roomVersion: creation.version)
+            return authorizer.decide(sender: sender, in: authority)
+        } catch {
+            context.logger.warning(
+                "Cannot read the room's power levels; refusing", metadata: ["room": "\(roomID)", "error": "\(error)"])
+            return .refused(level: 0)
+        }
+    }
+
+    struct RoomCreation: Sendable {
+        var creators: Set<UserID>
+        var version: String?
+    }
+
+    /// `m.room.create` never changes: read once per room.
+    func roomCreation(_ room: RoomID) async throws -> RoomCreation {
+        if let known = creators.withLock({ $0[room.rawValue] }) { return known }
+        var creation = RoomCreation(creators: [], version: nil)
+        if let content = try await context.matrix.stateEvent(room, type: "m.room.create") {
+            if let sender = UserID(content.sender) { creation.creators.insert(sender) }
+            for extra in content.content["additional_creators"]?.array ?? [] {
+                if let id = extra.string.flatMap(UserID.init) { creation.creators.insert(id) }
+            }
+            creation.version = content.content["room_version"]?.string ?? "1"
+        }
+        creators.withLock { $0[room.rawValue] = creation }
+        return creation
+    }
+
+    /// Shows "typing…" while `operation` runs longer than `typingAfter`.
+    func withTyping<T: Sendable>(in roomID: String, _ operation: () async -> T) async -> T {
+        guard let me = context.me, let room = RoomID(roomID) else { return await operation() }
+        let matrix = context.matrix
+        let delay = typingAfter
+        let typing = Task {
+            try await Task.sleep(for: delay)
+            try await matrix.setTyping(room, user: me, typing: true)
+            return true
+        }
+        let result = await operation()
+        typing.cancel()
+        if (try? await typing.value) == true {
+            try? await matrix.setTyping(room, user: me, typing: false)
+        }
+        return result
+    }
+
+    func processFollowUps() async throws {
+        for (command, json) in try context.store.dueFollowUps(now: context.now().milliseconds) {
+            var message: OutgoingMessage?
+            if let followUp = try? JSONDecoder().decode(FollowUp.self, from: Data(json.utf8)) {
+                let reply = await context.executor.run(followUp)
+                message = OutgoingMessage(
+                    transactionID: "fedbot.followup.\(command.eventID)", roomID: command.roomID,
+                    content: MessageContent.reply(reply, to: command.eventID, threadRoot: command.threadRoot))
+            }
+            try context.store.completeFollowUp(of: command, message: message, now: context.now().milliseconds)
+            if message != nil { context.outboxWakeup.signal() }
+        }
+    }
+}
+
+/// At most one refusal per key (room and user) per interval: a user without rights gets one short
+/// answer, not one per message.
+final class RefusalLimiter: Sendable {
+    let interval: Duration
+    private let last = Locked<[String: ContinuousClock.Instant]>([:])
+
+    init(interval: Duration) {
+        self.interval = interval
+    }
+
+    func shouldAnswer(_ key: String, now: ContinuousClock.Instant) -> Bool {
+        last.withLock { last in
+            if let previous = last[key], now - previous < interval { return false }
+            last[key] = now
+            return true
+        }
+    }
+}

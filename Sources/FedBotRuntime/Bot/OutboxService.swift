@@ -1,0 +1,79 @@
+import FedBotCore
+import Logging
+import MatrixClient
+public import ServiceLifecycle
+
+/// Sends the outbox in order, each message with its own transaction ID, retrying the same transaction
+/// after rate limits (waiting as long as the server asks), transport errors and 5xx. A message the
+/// server refuses for good (403 not in room, 413 too large, 400) is marked failed and logged.
+public struct OutboxService: Service {
+    let context: BotContext
+    let maxBackoff: Duration
+
+    public init(context: BotContext, maxBackoff: Duration = .seconds(30)) {
+        self.context = context
+        self.maxBackoff = maxBackoff
+    }
+
+    public func run() async throws {
+        let stopping = StopFlag()
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled {
+                await flush(stopping: stopping)
+                if stopping.isStopped { break }
+                await context.outboxWakeup.wait(timeout: .seconds(30))
+            }
+        } onGracefulShutdown: {
+            stopping.stop()
+            context.outboxWakeup.signal()
+        }
+        context.logger.info("Outbox stopped")
+    }
+
+    /// Sends everything unsent. While shutting down it gives up on waits (the messages stay queued and
+    /// go out after the restart, with the same transaction IDs).
+    func flush(stopping: StopFlag) async {
+        var backoff = Duration.milliseconds(500)
+        while !Task.isCancelled {
+            let batch: [OutboxEntry]
+            do {
+                batch = try context.store.unsentMessages()
+            } catch {
+                context.logger.error("Cannot read the outbox", metadata: ["error": "\(error)"])
+                return
+            }
+            guard !batch.isEmpty else { return }
+            for entry in batch {
+                guard let room = RoomID(entry.message.roomID) else {
+                    try? context.store.markFailed(entry.id, reason: "invalid room ID")
+                    continue
+                }
+                do {
+                    let eventID = try await context.matrix.send(
+                        room, type: entry.message.eventType, transactionID: entry.message.transactionID,
+                        content: entry.message.content)
+                    try context.store.markSent(entry.id, eventID: eventID.rawValue, now: context.now().milliseconds)
+                    backoff = .milliseconds(500)
+                } catch let error as MatrixError where error.isTransient {
+                    try? context.store.markAttempt(entry.id)
+                    let wait = error.isRateLimited ? (error.retryAfter ?? backoff) : backoff
+                    context.logger.notice(
+                        "Sending delayed",
+                        metadata: ["txn": "\(entry.message.transactionID)", "error": "\(error)", "retry_in": "\(wait)"])
+                    if stopping.isStopped && wait > .seconds(2) { return }
+                    try? await Task.sleep(for: wait)
+                    backoff = min(backoff * 2, maxBackoff)
+                    break  // re-read the outbox: keep the order
+                } catch let error as MatrixError {
+                    context.logger.error(
+                        "The homeserver refused a message; giving up on it",
+                        metadata: ["txn": "\(entry.message.transactionID)", "room": "\(room)", "error": "\(error)"])
+                    try? context.store.markFailed(entry.id, reason: error.description)
+                } catch {
+                    context.logger.error("Sending failed", metadata: ["error": "\(error)"])
+                    return
+                }
+            }
+        }
+    }
+}

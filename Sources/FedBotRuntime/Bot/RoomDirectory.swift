@@ -1,0 +1,93 @@
+import FedBotCore
+public import Logging
+public import MatrixClient
+
+/// The rooms the config names (admin rooms and notice rooms), resolved to room IDs, and what the bot
+/// knows of them (encryption).
+public actor RoomDirectory {
+    public enum Role: Sendable {
+        case admin
+        case notices
+    }
+
+    private let configured: [(reference: RoomReference, role: Role)]
+    private var resolved: [String: Set<Role>] = [:]
+    private var aliasesToIDs: [String: String] = [:]
+    private var encrypted: Set<String> = []
+    private let logger: Logger
+
+    public init(adminRooms: [RoomReference], noticeRooms: [RoomReference], logger: Logger) {
+        configured = adminRooms.map { ($0, Role.admin) } + noticeRooms.map { ($0, Role.notices) }
+        self.logger = logger
+        for (reference, role) in configured {
+            if case .id(let id) = reference { resolved[id.rawValue, default: []].insert(role) }
+        }
+    }
+
+    /// Joins every configured room (idempotent for rooms already joined) and resolves aliases.
+    /// Rooms the bot cannot join yet (not invited) are logged; an invite later is accepted.
+    public func joinConfiguredRooms(_ matrix: MatrixClient) async {
+        for (reference, role) in configured {
+            do {
+                let id = try await matrix.join(reference)
+                record(reference, id: id.rawValue, role: role)
+                logger.info("Joined room", metadata: ["room": "\(reference)", "id": "\(id)", "role": "\(role)"])
+            } catch {
+                logger.warning(
+                    "Cannot join configured room yet; invite the bot and it will join",
+                    metadata: ["room": "\(reference)", "error": "\(error)"])
+                if case .alias(let alias) = reference, let id = try? await matrix.resolve(alias) {
+                    record(reference, id: id.rawValue, role: role)
+                }
+            }
+        }
+    }
+
+    private func record(_ reference: RoomReference, id: String, role: Role) {
+        resolved[id, default: []].insert(role)
+        if case .alias(let alias) = reference { aliasesToIDs[alias.rawValue] = id }
+    }
+
+    /// Room IDs where commands are accepted.
+    public var adminRoomIDs: Set<String> {
+        Set(resolved.filter { $0.value.contains(.admin) }.keys)
+    }
+
+    /// Room IDs that receive notices.
+    public var noticeRoomIDs: [String] {
+        resolved.filter { $0.value.contains(.notices) }.keys.sorted()
+    }
+
+    /// Whether an invite to `roomID` is for a configured room: by ID, or by the alias in its stripped state.
+    public func isConfigured(_ roomID: String, inviteState: [ClientEvent]) -> Bool {
+        if resolved[roomID] != nil { return true }
+        let aliases = inviteState.filter { $0.type == "m.room.canonical_alias" }.flatMap { event -> [String] in
+            var names = event.content["alt_aliases"]?.array?.compactMap(\.string) ?? []
+            if let alias = event.content["alias"]?.string { names.append(alias) }
+            return names
+        }
+        for alias in aliases {
+            for (reference, role) in configured where reference.rawValue == alias {
+                record(reference, id: roomID, role: role)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Notes that the bot joined a configured room by ID after an invite.
+    public func joined(_ roomID: String) {
+        for (reference, role) in configured where reference.rawValue == roomID {
+            record(reference, id: roomID, role: role)
+        }
+    }
+
+    /// Marks a room as encrypted; returns true the first time.
+    public func markEncrypted(_ roomID: String) -> Bool {
+        encrypted.insert(roomID).inserted
+    }
+
+    public func isEncrypted(_ roomID: String) -> Bool {
+        encrypted.contains(roomID)
+    }
+}

@@ -1,0 +1,30 @@
+import FedBotCore
+import MatrixClient
+
+/// The `/sync` filter: only the event types the bot reads, lazy-loaded members, no presence, no
+/// ephemeral events, no account data. Keeps long-poll answers small.
+enum SyncFilter {
+    static let timelineLimit = 50
+
+    static var json: JSONValue {
+        let none: JSONValue = .object(["not_types": .array([.string("*")])])
+        let stateTypes = ["m.room.power_levels", "m.room.create", "m.room.encryption", "m.room.canonical_alias"]
+        let timelineTypes = ["m.room.message", "m.room.encrypted", "m.room.member"] + stateTypes
+        return .object([
+            "presence": none,
+            "account_data": none,
+            "room": .object([
+                "ephemeral": none,
+                "account_data": none,
+                "state": .object([
+                    "lazy_load_members": .bool(true),
+                    "types": .array(stateTypes.map(JSONValue.string)),
+                ]),
+                "timeline": .object([
+                    "limit": .number(Double(timelineLimit)),
+                    "types": .array(timelineTypes.map(JSONValue.string)),
+                ]),
+            ]),
+        ])
+    }
+}

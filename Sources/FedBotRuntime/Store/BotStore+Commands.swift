@@ -1,0 +1,109 @@
+import Foundation
+import GRDB
+import MatrixClient
+
+extension BotStore {
+    // MARK: Sync and commands
+
+    /// Records the commands of one sync response and its `next_batch` in one transaction. Commands
+    /// already known (redelivered after a crash, or repeated by the server) are skipped.
+    /// - Returns: how many commands were new.
+    @discardableResult
+    public func recordSync(nextBatch: String, commands: [StoredCommand]) throws -> Int {
+        try queue.write { db in
+            var added = 0
+            for command in commands {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO commands(event_id, room_id, sender, body, thread_root, origin_ts, received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        command.eventID, command.roomID, command.sender, command.body, command.threadRoot,
+                        command.originTs, command.receivedAt,
+                    ])
+                added += db.changesCount
+            }
+            try Self.set(db, Key.nextBatch, nextBatch)
+            return added
+        }
+    }
+
+    /// Commands accepted but not answered yet, oldest first.
+    public func pendingCommands() throws -> [StoredCommand] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at
+                    FROM commands WHERE state = 'pending' ORDER BY seq
+                    """
+            ).map(Self.command)
+        }
+    }
+
+    /// Whether an event was already accepted as a command.
+    public func knowsCommand(_ eventID: String) throws -> Bool {
+        try queue.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM commands WHERE event_id = ?", arguments: [eventID]) ?? false
+        }
+    }
+
+    /// Marks a command answered: its reply goes into the outbox (unless that transaction ID is already
+    /// there) and an optional follow-up is scheduled, all in one transaction.
+    public func complete(
+        _ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Int64)?, now: Int64
+    ) throws {
+        try queue.write { db in
+            if let reply { try Self.enqueue(db, reply, now: now) }
+            try db.execute(
+                sql: "UPDATE commands SET state = 'done', followup = ?, followup_due = ? WHERE event_id = ?",
+                arguments: [followUp?.json, followUp?.due, command.eventID])
+        }
+    }
+
+    /// Follow-ups whose time has come, oldest first.
+    public func dueFollowUps(now: Int64) throws -> [(command: StoredCommand, json: String)] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at, followup
+                    FROM commands WHERE followup IS NOT NULL AND followup_due <= ? ORDER BY followup_due, seq
+                    """, arguments: [now]
+            ).map { row in (Self.command(row), row["followup"] as String) }
+        }
+    }
+
+    /// When the next follow-up is due, if any.
+    public func nextFollowUpDue() throws -> Int64? {
+        try queue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(followup_due) FROM commands WHERE followup IS NOT NULL")
+        }
+    }
+
+    /// Enqueues a follow-up's message and clears the follow-up, in one transaction.
+    public func completeFollowUp(of command: StoredCommand, message: OutgoingMessage?, now: Int64) throws {
+        try queue.write { db in
+            if let message { try Self.enqueue(db, message, now: now) }
+            try db.execute(
+                sql: "UPDATE commands SET followup = NULL, followup_due = NULL WHERE event_id = ?",
+                arguments: [command.eventID])
+        }
+    }
+
+    /// Forgets answered commands older than `cutoff` (their events are far older than `max_command_age`).
+    public func pruneCommands(before cutoff: Int64) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: "DELETE FROM commands WHERE state = 'done' AND followup IS NULL AND received_at < ?",
+                arguments: [cutoff])
+        }
+    }
+
+    static func command(_ row: Row) -> StoredCommand {
+        StoredCommand(
+            eventID: row["event_id"], roomID: row["room_id"], sender: row["sender"], body: row["body"],
+            threadRoot: row["thread_root"], originTs: row["origin_ts"], receivedAt: row["received_at"])
+    }
+}

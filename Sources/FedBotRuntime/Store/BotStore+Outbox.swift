@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import MatrixClient
+
+extension BotStore {
+    // MARK: Outbox
+
+    /// Adds a message unless its transaction ID is already in the outbox. Returns whether it was added.
+    @discardableResult
+    public func enqueue(_ message: OutgoingMessage, now: Int64) throws -> Bool {
+        try queue.write { db in try Self.enqueue(db, message, now: now) }
+    }
+
+    @discardableResult
+    static func enqueue(_ db: Database, _ message: OutgoingMessage, now: Int64) throws -> Bool {
+        let content = try String(decoding: JSONEncoder().encode(message.content), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO outbox(txn_id, room_id, event_type, content, created_at)
+                VALUES (?, ?, ?, ?, ?)
+                """,
+            arguments: [message.transactionID, message.roomID, message.eventType, content, now])
+        return db.changesCount > 0
+    }
+
+    /// Messages not sent yet (and not given up on), in the order they were enqueued.
+    public func unsentMessages(limit: Int = 100) throws -> [OutboxEntry] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, txn_id, room_id, event_type, content, attempts FROM outbox
+                    WHERE sent_event_id IS NULL AND failure IS NULL ORDER BY id LIMIT ?
+                    """, arguments: [limit]
+            ).map { row in
+                let text: String = row["content"]
+                let content = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .object([:])
+                return OutboxEntry(
+                    id: row["id"],
+                    message: OutgoingMessage(
+                        transactionID: row["txn_id"], roomID: row["room_id"], eventType: row["event_type"],
+                        content: content),
+                    attempts: row["attempts"])
+            }
+        }
+    }
+
+    public func markSent(_ id: Int64, eventID: String, now: Int64) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET sent_event_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+                arguments: [eventID, now, id])
+        }
+    }
+
+    public func markAttempt(_ id: Int64) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", arguments: [id])
+        }
+    }
+
+    /// Gives up on a message the homeserver refuses for good (e.g. 403: the bot left the room).
+    public func markFailed(_ id: Int64, reason: String) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET failure = ?, attempts = attempts + 1 WHERE id = ?", arguments: [reason, id])
+        }
+    }
+
+    /// The event ID a transaction became, once sent.
+    public func sentEventID(transactionID: String) throws -> String? {
+        try queue.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT sent_event_id FROM outbox WHERE txn_id = ?", arguments: [transactionID])
+        }
+    }
+
+    /// Every message sent or queued, oldest first (tests and diagnostics).
+    public func outboxCount() throws -> (total: Int, unsent: Int) {
+        try queue.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+            let unsent =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE sent_event_id IS NULL AND failure IS NULL")
+                ?? 0
+            return (total, unsent)
+        }
+    }
+}

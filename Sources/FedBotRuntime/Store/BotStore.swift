@@ -1,0 +1,143 @@
+import Foundation
+public import GRDB
+public import MatrixClient
+
+/// fedbot's durable state in one SQLite file (`storage.path`): the sync position, the commands
+/// received and their state, and an outbox of messages with their transaction IDs.
+///
+/// Exactly-once replies rest on three things: a command is recorded in the same transaction as the
+/// sync position that delivered it; every outgoing message has a transaction ID derived from what it
+/// answers (`reply-<event id>`), unique in the outbox; and the homeserver deduplicates a re-sent
+/// transaction ID. A crash at any point then leads to one reply, never zero or two.
+public final class BotStore: Sendable {
+    public let queue: DatabaseQueue
+    public let path: String
+
+    /// Opens (creating if needed) the store and migrates it to the current schema.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL survives process crashes; after a power loss a rolled-back "sent" mark only
+            // causes a re-send with the same transaction ID, which the homeserver deduplicates.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        self.path = path
+        if path != ":memory:" {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        queue =
+            try path == ":memory:"
+            ? DatabaseQueue(configuration: configuration) : DatabaseQueue(path: path, configuration: configuration)
+        try Self.migrator.migrate(queue)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-bot") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE kv (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    CREATE TABLE commands (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        event_id TEXT NOT NULL UNIQUE,
+                        room_id TEXT NOT NULL,
+                        sender TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        thread_root TEXT,
+                        origin_ts INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        followup TEXT,
+                        followup_due INTEGER
+                    );
+                    CREATE INDEX commands_pending ON commands(state, seq);
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        txn_id TEXT NOT NULL UNIQUE,
+                        room_id TEXT NOT NULL,
+                        event_type TEXT NOT NULL,
+                        content TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        sent_event_id TEXT,
+                        sent_at INTEGER,
+                        failure TEXT
+                    );
+                    CREATE INDEX outbox_unsent ON outbox(sent_event_id, failure, id);
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: Key-value
+
+    public func value(_ key: String) throws -> String? {
+        try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM kv WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setValue(_ value: String, for key: String) throws {
+        try queue.write { db in try Self.set(db, key, value) }
+    }
+
+    static func set(_ db: Database, _ key: String, _ value: String) throws {
+        try db.execute(
+            sql: "INSERT INTO kv(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            arguments: [key, value])
+    }
+
+    public enum Key {
+        public static let nextBatch = "sync.next_batch"
+        public static let firstSyncAt = "sync.first_sync_at"
+        public static let userID = "bot.user_id"
+    }
+}
+
+/// A command accepted from a room, waiting for (or done with) its reply.
+public struct StoredCommand: Sendable, Equatable {
+    public var eventID: String
+    public var roomID: String
+    public var sender: String
+    public var body: String
+    /// The thread the command was sent in, if any.
+    public var threadRoot: String?
+    public var originTs: Int64
+    public var receivedAt: Int64
+
+    public init(
+        eventID: String, roomID: String, sender: String, body: String, threadRoot: String?, originTs: Int64,
+        receivedAt: Int64
+    ) {
+        self.eventID = eventID
+        self.roomID = roomID
+        self.sender = sender
+        self.body = body
+        self.threadRoot = threadRoot
+        self.originTs = originTs
+        self.receivedAt = receivedAt
+    }
+}
+
+/// A message to send, with the transaction ID that makes it unique.
+public struct OutgoingMessage: Sendable, Equatable {
+    public var transactionID: String
+    public var roomID: String
+    public var eventType: String
+    public var content: JSONValue
+
+    public init(transactionID: String, roomID: String, eventType: String = "m.room.message", content: JSONValue) {
+        self.transactionID = transactionID
+        self.roomID = roomID
+        self.eventType = eventType
+        self.content = content
+    }
+}
+
+/// A row of the outbox.
+public struct OutboxEntry: Sendable, Equatable {
+    public var id: Int64
+    public var message: OutgoingMessage
+    public var attempts: Int
+}

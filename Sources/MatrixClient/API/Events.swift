@@ -1,0 +1,176 @@
+/// A room event as `/sync` delivers it (the client format). Content stays open-ended JSON.
+public struct ClientEvent: Sendable, Equatable, Decodable {
+    public var type: String
+    public var eventID: String?
+    public var sender: String
+    public var originServerTs: Int64?
+    public var content: JSONValue
+    public var stateKey: String?
+    public var unsigned: JSONValue?
+
+    enum CodingKeys: String, CodingKey {
+        case type
+        case eventID = "event_id"
+        case sender
+        case originServerTs = "origin_server_ts"
+        case content
+        case stateKey = "state_key"
+        case unsigned
+    }
+
+    public init(
+        type: String, eventID: String?, sender: String, originServerTs: Int64?, content: JSONValue,
+        stateKey: String? = nil, unsigned: JSONValue? = nil
+    ) {
+        self.type = type
+        self.eventID = eventID
+        self.sender = sender
+        self.originServerTs = originServerTs
+        self.content = content
+        self.stateKey = stateKey
+        self.unsigned = unsigned
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(String.self, forKey: .type)
+        eventID = try container.decodeIfPresent(String.self, forKey: .eventID)
+        sender = try container.decodeIfPresent(String.self, forKey: .sender) ?? ""
+        originServerTs = try container.decodeIfPresent(Int64.self, forKey: .originServerTs)
+        content = try container.decodeIfPresent(JSONValue.self, forKey: .content) ?? .object([:])
+        stateKey = try container.decodeIfPresent(String.self, forKey: .stateKey)
+        unsigned = try container.decodeIfPresent(JSONValue.self, forKey: .unsigned)
+    }
+
+    /// True for state events (they carry a `state_key`, possibly empty).
+    public var isState: Bool { stateKey != nil }
+}
+
+/// The parts of a `/sync` response the bot reads.
+public struct SyncResponse: Sendable, Decodable {
+    public var nextBatch: String
+    public var rooms: Rooms
+
+    enum CodingKeys: String, CodingKey {
+        case nextBatch = "next_batch"
+        case rooms
+    }
+
+    public init(nextBatch: String, rooms: Rooms = Rooms()) {
+        self.nextBatch = nextBatch
+        self.rooms = rooms
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        nextBatch = try container.decode(String.self, forKey: .nextBatch)
+        rooms = try container.decodeIfPresent(Rooms.self, forKey: .rooms) ?? Rooms()
+    }
+
+    public struct Rooms: Sendable, Decodable {
+        public var join: [String: JoinedRoom]
+        public var invite: [String: InvitedRoom]
+        public var leave: [String: LeftRoom]
+
+        public init(
+            join: [String: JoinedRoom] = [:], invite: [String: InvitedRoom] = [:], leave: [String: LeftRoom] = [:]
+        ) {
+            self.join = join
+            self.invite = invite
+            self.leave = leave
+        }
+
+        enum CodingKeys: String, CodingKey { case join, invite, leave }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            join = try container.decodeIfPresent([String: JoinedRoom].self, forKey: .join) ?? [:]
+            invite = try container.decodeIfPresent([String: InvitedRoom].self, forKey: .invite) ?? [:]
+            leave = try container.decodeIfPresent([String: LeftRoom].self, forKey: .leave) ?? [:]
+        }
+    }
+
+    public struct JoinedRoom: Sendable, Decodable {
+        public var state: [ClientEvent]
+        public var timeline: [ClientEvent]
+        /// The timeline has a gap before its first event (more happened than the filter's limit).
+        public var limited: Bool
+        public var prevBatch: String?
+
+        public init(
+            state: [ClientEvent] = [], timeline: [ClientEvent] = [], limited: Bool = false, prevBatch: String? = nil
+        ) {
+            self.state = state
+            self.timeline = timeline
+            self.limited = limited
+            self.prevBatch = prevBatch
+        }
+
+        enum CodingKeys: String, CodingKey { case state, timeline }
+        enum EventsKeys: String, CodingKey {
+            case events, limited
+            case prevBatch = "prev_batch"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let state = try? container.nestedContainer(keyedBy: EventsKeys.self, forKey: .state) {
+                self.state = try state.decodeIfPresent([ClientEvent].self, forKey: .events) ?? []
+            } else {
+                self.state = []
+            }
+            if let timeline = try? container.nestedContainer(keyedBy: EventsKeys.self, forKey: .timeline) {
+                self.timeline = try timeline.decodeIfPresent([ClientEvent].self, forKey: .events) ?? []
+                limited = try timeline.decodeIfPresent(Bool.self, forKey: .limited) ?? false
+                prevBatch = try timeline.decodeIfPresent(String.self, forKey: .prevBatch)
+            } else {
+                timeline = []
+                limited = false
+                prevBatch = nil
+            }
+        }
+    }
+
+    public struct InvitedRoom: Sendable, Decodable {
+        /// Stripped state: type, state_key, sender, content.
+        public var events: [ClientEvent]
+
+        public init(events: [ClientEvent]) {
+            self.events = events
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case inviteState = "invite_state"
+        }
+        enum EventsKeys: String, CodingKey { case events }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let state = try? container.nestedContainer(keyedBy: EventsKeys.self, forKey: .inviteState) {
+                events = try state.decodeIfPresent([ClientEvent].self, forKey: .events) ?? []
+            } else {
+                events = []
+            }
+        }
+    }
+
+    public struct LeftRoom: Sendable, Decodable {
+        public var timeline: [ClientEvent]
+
+        public init(timeline: [ClientEvent] = []) {
+            self.timeline = timeline
+        }
+
+        enum CodingKeys: String, CodingKey { case timeline }
+        enum EventsKeys: String, CodingKey { case events }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let timeline = try? container.nestedContainer(keyedBy: EventsKeys.self, forKey: .timeline) {
+                self.timeline = try timeline.decodeIfPresent([ClientEvent].self, forKey: .events) ?? []
+            } else {
+                timeline = []
+            }
+        }
+    }
+}
