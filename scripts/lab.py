@@ -1576,7 +1576,7 @@ def main(argv: list[str] | None = None) -> int:
     reset_signals()
     ap = argparse.ArgumentParser(prog="scripts/lab", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
 
     def add(name: str, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
@@ -1647,7 +1647,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--all", action="store_true", help="both templates")
     p.set_defaults(func=cmd_prepare)
 
-    p = sub.add_parser("_supervise", help=argparse.SUPPRESS)
+    p = sub.add_parser("_supervise")  # no help: not listed
     p.add_argument("--dir", required=True)
     p.add_argument("--watch-pid", type=int)
     p.set_defaults(func=cmd_supervise)
