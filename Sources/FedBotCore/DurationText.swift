@@ -131,7 +131,9 @@ public enum DurationText {
     /// Recognises common mistakes, so that the error can say how to fix them.
     private static func quickReject(_ bytes: [UInt8]) -> DurationTextError.Reason? {
         if bytes.isEmpty { return .empty }
-        let isSpace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == 0x0A || $0 == 0x0D }
+        let isSpace: (UInt8) -> Bool = {
+            $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == 0x0A || $0 == 0x0D
+        }
         if bytes.contains(where: isSpace) {
             // "1h 30m" gets a hint with the fix; "ten minutes" is just not a duration.
             let compact = bytes.filter { !isSpace($0) }

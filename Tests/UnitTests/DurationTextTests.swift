@@ -87,8 +87,15 @@ import Testing
         ("1.5h", #"expected a duration like 30s, 10m, 2h or 1d, got "1.5h" (no fractions: write 1h30m or 1500ms)"#),
         ("-5m", #"expected a duration like 30s, 10m, 2h or 1d, got "-5m" (durations cannot be negative)"#),
         ("5min", #"expected a duration like 30s, 10m, 2h or 1d, got "5min" (units are ms, s, m, h, d and w)"#),
-        ("30m1h", #"expected a duration like 30s, 10m, 2h or 1d, got "30m1h" (largest unit first, each unit once, e.g. 1h30m)"#),
-        ("99999999999999999999s", #"expected a duration like 30s, 10m, 2h or 1d, got "99999999999999999999s" (too large)"#),
+        (
+            "30m1h",
+            #"expected a duration like 30s, 10m, 2h or 1d, got "30m1h" "#
+                + "(largest unit first, each unit once, e.g. 1h30m)"
+        ),
+        (
+            "99999999999999999999s",
+            #"expected a duration like 30s, 10m, 2h or 1d, got "99999999999999999999s" (too large)"#
+        ),
         ("h", #"expected a duration like 30s, 10m, 2h or 1d, got "h""#),
     ])
     func errorMessagesSayWhatWasExpected(text: String, message: String) {

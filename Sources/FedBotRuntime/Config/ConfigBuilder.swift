@@ -1,0 +1,191 @@
+import FedBotCore
+import Foundation
+import MatrixClient
+
+/// Turns a checked `ConfigDocument` into a `FedBotConfig`: applies defaults, validates values and
+/// resolves tokens. Problems go into the document, risky-but-valid things into `warnings`.
+struct ConfigBuilder {
+    var document: ConfigDocument
+    let environment: [String: String]
+    let currentDirectory: String
+    let sourcePath: String
+    private(set) var warnings: [String] = []
+
+    init(document: ConfigDocument, environment: [String: String], currentDirectory: String, sourcePath: String) {
+        self.document = document
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+        self.sourcePath = sourcePath
+    }
+
+    /// The configuration, or nil when the document has problems.
+    mutating func build() -> FedBotConfig? {
+        let homeserverURL = baseURL("homeserver.url")
+        if !document.isSet("homeserver.url") {
+            document.addProblem(
+                "homeserver.url: missing: set it to the client-server API base URL, e.g. https://matrix.example.org")
+        }
+        let homeserverToken = token(section: "homeserver", variable: ConfigLoader.accessTokenVariable)
+        if case .absent = homeserverToken {
+            document.addProblem(
+                "homeserver.access_token: missing: set \(ConfigLoader.accessTokenVariable), "
+                    + "homeserver.access_token or homeserver.access_token_file")
+        }
+        let adminURL = baseURL("admin_api.url")
+        let adminToken = token(section: "admin_api", variable: ConfigLoader.adminTokenVariable)
+        let bot = buildBot()
+        let notices = buildNotices()
+        let storage = buildStorage()
+        let listen = document.value(
+            "metrics.listen", expected: "host:port like 127.0.0.1:9464 or [::1]:9464", parse: ListenAddress.init)
+
+        guard document.problems.isEmpty, let homeserverURL, case .found(let token, let source) = homeserverToken
+        else { return nil }
+        let homeserver = FedBotConfig.Homeserver(url: homeserverURL, accessToken: token, accessTokenSource: source)
+        var adminAPI = FedBotConfig.AdminAPI(
+            url: adminURL ?? homeserverURL, accessToken: token, accessTokenSource: .homeserverToken)
+        if case .found(let adminSecret, let adminSource) = adminToken {
+            adminAPI.accessToken = adminSecret
+            adminAPI.accessTokenSource = adminSource
+        }
+        return FedBotConfig(
+            homeserver: homeserver, adminAPI: adminAPI, bot: bot, notices: notices, storage: storage,
+            metrics: FedBotConfig.Metrics(listen: listen))
+    }
+
+    mutating func addWarning(_ warning: String) { warnings.append(warning) }
+
+    // MARK: - Sections
+
+    private mutating func buildBot() -> FedBotConfig.Bot {
+        var bot = FedBotConfig.Bot()
+        if let prefix = document.string("bot.prefix") {
+            if prefix.isEmpty {
+                document.addProblem("bot.prefix: must not be empty (the default is \(FedBotConfig.Bot.defaultPrefix))")
+            } else if prefix.contains(where: \.isWhitespace) {
+                document.addProblem(
+                    "bot.prefix: must not contain spaces, got \(document.quoted(prefix, at: "bot.prefix"))")
+            } else {
+                bot.prefix = prefix
+            }
+        }
+        bot.rooms = rooms("bot.rooms") ?? []
+        bot.operators =
+            unique(
+                "bot.operators",
+                document.list(
+                    "bot.operators", listOf: "user IDs", expected: "a user ID like \"@alice:example.org\"",
+                    parse: UserID.init)) ?? []
+        bot.minPowerLevel = document.int("bot.min_power_level") ?? FedBotConfig.Bot.defaultMinPowerLevel
+        if let age = document.duration("bot.max_command_age") {
+            if age <= .zero {
+                document.addProblem("bot.max_command_age: must be longer than 0s")
+            } else {
+                bot.maxCommandAge = age
+            }
+        }
+        return bot
+    }
+
+    private mutating func buildNotices() -> FedBotConfig.Notices {
+        var notices = FedBotConfig.Notices()
+        notices.rooms = rooms("notices.rooms") ?? []
+        if let interval = document.duration("notices.interval") {
+            if interval < FedBotConfig.Notices.minimumInterval {
+                document.addProblem(
+                    "notices.interval: must be at least 1s, got \(DurationText.canonical(interval))")
+            } else {
+                notices.interval = interval
+            }
+        }
+        notices.minFailing = document.duration("notices.min_failing") ?? .zero
+        notices.remindEvery = document.duration("notices.remind_every") ?? .zero
+        if notices.remindEvery > .zero, notices.remindEvery < notices.interval {
+            addWarning(
+                "notices.remind_every: \(DurationText.canonical(notices.remindEvery)) is shorter than "
+                    + "notices.interval (\(DurationText.canonical(notices.interval))): "
+                    + "reminders come at most once per poll")
+        }
+        let patterns = document.list(
+            "notices.ignore", listOf: "server names or globs", expected: "a server name or a glob like *.example.org",
+            parse: Self.ignorePattern)
+        notices.ignore = unique("notices.ignore", patterns) ?? []
+        return notices
+    }
+
+    private mutating func buildStorage() -> FedBotConfig.Storage {
+        guard let path = document.string("storage.path", expected: "a file path") else {
+            return FedBotConfig.Storage(
+                path: ConfigFiles.absolutePath(FedBotConfig.Storage.defaultPath, relativeTo: currentDirectory))
+        }
+        if path.isEmpty || path.contains("\0") {
+            document.addProblem(
+                "storage.path: expected a file path like ./fedbot.sqlite, got \(String(reflecting: path))")
+        }
+        return FedBotConfig.Storage(path: ConfigFiles.absolutePath(path, relativeTo: currentDirectory))
+    }
+
+    // MARK: - Values
+
+    private mutating func rooms(_ path: String) -> [RoomReference]? {
+        let rooms = document.list(
+            path, listOf: "room IDs or aliases",
+            expected: "a room ID like \"!abc:example.org\" or an alias like \"#ops:example.org\"",
+            parse: RoomReference.init)
+        return unique(path, rooms)
+    }
+
+    /// Drops repeated items, keeping the first, with a warning per repetition.
+    private mutating func unique<T: Hashable & CustomStringConvertible>(_ path: String, _ items: [T]?) -> [T]? {
+        guard let items else { return nil }
+        var seen: Set<T> = []
+        var result: [T] = []
+        for item in items {
+            if seen.insert(item).inserted {
+                result.append(item)
+            } else {
+                addWarning("\(path): \(String(reflecting: item.description)) is listed more than once")
+            }
+        }
+        return result
+    }
+
+    /// `http(s)://host[:port][/prefix]` without query, fragment or credentials; trailing slashes dropped.
+    private mutating func baseURL(_ path: String) -> String? {
+        guard let text = document.string(path, expected: "a URL") else { return nil }
+        let expected = "expected an http:// or https:// URL like https://matrix.example.org"
+        guard let schemeEnd = text.range(of: "://") else {
+            var problem = "\(path): \(expected), got \(document.quoted(text, at: path))"
+            if !text.isEmpty, ServerName(text) != nil { problem += " (add https://)" }
+            document.addProblem(problem)
+            return nil
+        }
+        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        let rest = text[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") {
+            document.addProblem("\(path): must not contain a user name or password; tokens go in access_token")
+            return nil
+        }
+        guard scheme == "http" || scheme == "https", !text.contains(where: \.isWhitespace),
+            !rest.contains("?"), !rest.contains("#"), ServerName(String(authority)) != nil
+        else {
+            document.addProblem("\(path): \(expected), got \(document.quoted(text, at: path))")
+            return nil
+        }
+        var url = text
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
+
+    /// A server name pattern: letters, digits, `-`, `.`, `:`, `[`, `]` and the wildcards `*` and `?`.
+    static func ignorePattern(_ text: String) -> Glob? {
+        guard !text.isEmpty,
+            text.unicodeScalars.allSatisfy({
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                    || "-.:[]*?".unicodeScalars.contains($0)
+            })
+        else { return nil }
+        return Glob(text)
+    }
+}
