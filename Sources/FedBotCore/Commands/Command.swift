@@ -86,7 +86,9 @@ public struct ListOptions: Equatable, Sendable {
     /// The words that repeat these options, for "next page" hints.
     public func words(page: Int) -> [String] {
         var words = ["list"]
-        if filter != .all { words.append(filter.rawValue) }
+        // A TEXT that is also a filter word ("healthy") needs the filter before it, or it would be read as one.
+        let textLooksLikeFilter = text.map { ListFilter(rawValue: $0.lowercased()) != nil } ?? false
+        if filter != .all || textLooksLikeFilter { words.append(filter.rawValue) }
         if let text { words.append(text) }
         if let sort { words += ["--sort", sort.rawValue] }
         if descending { words.append("--desc") }

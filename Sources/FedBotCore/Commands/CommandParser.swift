@@ -40,8 +40,9 @@ public struct CommandParser: Sendable {
         case .show:
             command = .show(try arguments.server())
         case .rooms:
-            let server = try arguments.server()
-            command = .rooms(server, try arguments.paging())
+            // Options first: `rooms --page 2 example.org` must not take "2" for the server.
+            let paging = try arguments.paging()
+            command = .rooms(try arguments.server(), paging)
         case .reset:
             command = .reset(try arguments.server())
         case .status:
@@ -121,6 +122,8 @@ public enum DestinationFilterText {
 /// in any order; whatever is left over is an error.
 struct Arguments {
     private var words: [String]
+    /// Options and flags already taken, to tell "given twice" from "unknown".
+    private var consumed: Set<String> = []
     let command: CommandName
     let prefix: String
 
@@ -130,8 +133,10 @@ struct Arguments {
         self.prefix = prefix
     }
 
+    /// The message, then the usage in backticks (replies show it as code).
     func error(_ message: String) -> CommandError {
-        CommandError("\(message). Usage: \(command.usage(prefix: prefix))", command: command)
+        let end = message.hasSuffix("?") || message.hasSuffix(".") ? "" : "."
+        return CommandError("\(message)\(end) Usage: `\(command.usage(prefix: prefix))`", command: command)
     }
 
     /// Removes `--name VALUE` or `--name=VALUE` and returns VALUE.
@@ -143,10 +148,12 @@ struct Arguments {
                 }
                 let value = words[index + 1]
                 words.removeSubrange(index...(index + 1))
+                consumed.insert(name)
                 return value
             }
             if word.lowercased().hasPrefix(name + "=") {
                 words.remove(at: index)
+                consumed.insert(name)
                 return String(word.dropFirst(name.count + 1))
             }
         }
@@ -157,6 +164,7 @@ struct Arguments {
     mutating func flag(_ name: String) -> Bool {
         guard let index = words.firstIndex(where: { $0.lowercased() == name }) else { return false }
         words.remove(at: index)
+        consumed.insert(name)
         return true
     }
 
@@ -171,7 +179,7 @@ struct Arguments {
         }
         if let text = try option("--page") {
             guard let value = Int(text), (1...Paging.maximumPage).contains(value) else {
-                throw error("--page takes a number from 1 up, got \"\(text)\"")
+                throw error("--page takes a number from 1 to \(Paging.maximumPage), got \"\(text)\"")
             }
             paging.page = value
         }
@@ -202,6 +210,7 @@ struct Arguments {
         if word.hasPrefix("--") {
             let known = Self.options[command] ?? []
             let name = String(word.prefix { $0 != "=" }).lowercased()
+            if consumed.contains(name) { throw error("\(name) is given twice") }
             if let close = known.min(by: { EditDistance.between(name, $0) < EditDistance.between(name, $1) }),
                 EditDistance.between(name, close) <= 2
             {
