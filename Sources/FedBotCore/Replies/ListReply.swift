@@ -35,33 +35,29 @@ public struct ListResult: Sendable {
             }
             return Reply(blocks)
         }
-        var items = rows.map { row -> Inline in
+        let items = rows.map { row -> Inline in
             let health = row.health(at: context.now)
             let state = health == .healthy ? "" : " — " + HealthText.summary(health, now: context.now)
             return "\(HealthText.symbol(health)) \(code: row.destination)\(state)"
         }
-        // Keep one event under the size limit, whatever the names' lengths.
-        var shown = items.count
-        while shown > 1, Reply(blocks + [.bullets(Array(items[..<shown]))]).size > Reply.sizeBudget {
-            shown = shown * 3 / 4
-        }
-        items = Array(items[..<shown])
-        blocks.append(.bullets(items))
-        let first = range.lowerBound + 1
-        let last = range.lowerBound + shown
-        if shown < rows.count {
-            blocks.append(
-                .line(
-                    "Showing \(CountText.format(first))–\(CountText.format(last)) of \(CountText.format(plan.matching)): the rest of this page does not fit in one message, use --limit \(shown) or less."
-                ))
-        } else if range.upperBound < plan.matching {
-            let more = plan.matching - range.upperBound
-            blocks.append(
-                .line(
-                    "… \(CountText.format(more)) more: \(context.command(words: options.words(page: options.paging.page + 1)))"
-                ))
-        }
-        return Reply(blocks)
+        // Keep one event under the size limit, whatever the names' lengths; the hint then pages by what fits.
+        return Reply.fitting(items.count, offset: range.lowerBound) { shown in
+            var page = blocks + [.bullets(Array(items[..<shown]))]
+            let end = range.lowerBound + shown
+            if shown < items.count {
+                var smaller = options
+                smaller.paging.limit = shown
+                let next = context.command(words: smaller.words(page: end / shown + 1))
+                page.append(
+                    .line(
+                        "… \(CountText.format(plan.matching - end)) more: \(next) (only \(CountText.format(shown)) fit in one message)"
+                    ))
+            } else if end < plan.matching {
+                let next = context.command(words: options.words(page: options.paging.page + 1))
+                page.append(.line("… \(CountText.format(plan.matching - end)) more: \(next)"))
+            }
+            return Reply(page)
+        }.reply
     }
 
     private var emptyText: String {

@@ -20,6 +20,30 @@ public struct Reply: Equatable, Sendable {
     /// Budget for the two bodies together, leaving room for the event's envelope, relations and
     /// JSON escaping below the 65,536-byte event limit.
     public static let sizeBudget = 48 * 1024
+
+    /// The longest reply showing the first n of `count` rows: `render(n)` renders n rows with their hints,
+    /// and the reply, hints included, must stay within `sizeBudget`. When not every row fits, n also divides
+    /// `offset` (the page's first row), so that `--limit n --page offset/n + 2` starts right after the
+    /// rows shown.
+    static func fitting(_ count: Int, offset: Int, render: (Int) -> Reply) -> (shown: Int, reply: Reply) {
+        var shown = count
+        var reply = render(shown)
+        while shown > 1 {
+            let fits = reply.size <= sizeBudget
+            if fits && (shown == count || offset % shown == 0) { break }
+            // Too long: fewer rows. Fits but out of line: the largest smaller limit that divides the offset.
+            shown = fits ? (1..<shown).last { offset % $0 == 0 } ?? 1 : shown * 3 / 4
+            reply = render(shown)
+        }
+        return (shown, reply)
+    }
+}
+
+extension String {
+    /// At most `limit` characters, ending in `…` when cut: names from servers and users can be very long.
+    func truncated(to limit: Int) -> String {
+        count > limit ? String(prefix(limit - 1)) + "…" : self
+    }
 }
 
 /// A run of text with inline formatting. Every piece of text is escaped for HTML when rendered.

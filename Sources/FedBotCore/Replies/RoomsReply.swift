@@ -43,13 +43,14 @@ public struct RoomsResult: Sendable {
             }
             return Reply(blocks)
         }
-        var items: [Inline] = rooms.map { room in
+        let items: [Inline] = rooms.map { room in
             var line: Inline
-            if let name = room.name, !name.isEmpty {
+            // Room names and aliases can be as long as an event: cut them to keep the list readable.
+            if let name = room.name?.truncated(to: Self.maximumNameLength), !name.isEmpty {
                 line = "\(bold: name)"
-                if let alias = room.alias { line = line + " (\(alias))" }
+                if let alias = room.alias?.truncated(to: Self.maximumNameLength) { line = line + " (\(alias))" }
                 line = line + " " + .code(room.roomID)
-            } else if let alias = room.alias {
+            } else if let alias = room.alias?.truncated(to: Self.maximumNameLength) {
                 line = "\(bold: alias) " + .code(room.roomID)
             } else {
                 line = .code(room.roomID)
@@ -59,21 +60,30 @@ public struct RoomsResult: Sendable {
             }
             return line
         }
-        var shown = items.count
-        while shown > 1, Reply(blocks + [.bullets(Array(items[..<shown]))]).size > Reply.sizeBudget {
-            shown = shown * 3 / 4
-        }
-        items = Array(items[..<shown])
-        blocks.append(.bullets(items))
-        let end = paging.offset + rooms.count
-        if shown < rooms.count {
-            blocks.append(.line("The rest of this page does not fit in one message: use --limit \(shown) or less."))
-        } else if end < total {
-            var words = ["rooms", server.rawValue]
-            if paging.limit != Paging.defaultLimit { words += ["--limit", String(paging.limit)] }
-            words += ["--page", String(paging.page + 1)]
-            blocks.append(.line("… \(CountText.format(total - end)) more: \(context.command(words: words))"))
-        }
-        return Reply(blocks)
+        return Reply.fitting(items.count, offset: paging.offset) { shown in
+            var page = blocks + [.bullets(Array(items[..<shown]))]
+            let end = paging.offset + shown
+            if shown < items.count {
+                let next = context.command(words: words(limit: shown, page: end / shown + 1))
+                page.append(
+                    .line(
+                        "… \(CountText.format(total - end)) more: \(next) (only \(CountText.format(shown)) fit in one message)"
+                    ))
+            } else if end < total {
+                let next = context.command(words: words(limit: paging.limit, page: paging.page + 1))
+                page.append(.line("… \(CountText.format(total - end)) more: \(next)"))
+            }
+            return Reply(page)
+        }.reply
+    }
+
+    /// Room names and aliases longer than this are cut.
+    static let maximumNameLength = 100
+
+    /// `rooms SERVER [--limit N] --page N`.
+    private func words(limit: Int, page: Int) -> [String] {
+        var words = ["rooms", server.rawValue]
+        if limit != Paging.defaultLimit { words += ["--limit", String(limit)] }
+        return words + ["--page", String(page)]
     }
 }

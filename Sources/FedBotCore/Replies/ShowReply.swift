@@ -40,7 +40,11 @@ public struct ShowResult: Sendable {
             lines.append("Last successful delivery: never")
         }
         if let sharedRooms {
-            lines.append("Shared rooms: \(CountText.format(sharedRooms)) (\(context.command("rooms", name)))")
+            // The `rooms` hint only when there is something to list.
+            lines.append(
+                sharedRooms > 0
+                    ? "Shared rooms: \(CountText.format(sharedRooms)) (\(context.command("rooms", name)))"
+                    : "Shared rooms: 0")
         }
         var blocks: [Block] = [.line(title), .bullets(lines)]
         if health != .healthy {
