@@ -236,10 +236,18 @@ private func list(
         Refused("!fed help lst", "I don't know \"lst\". Did you mean `!fed list`? (`!fed help` lists all)"),
         Refused(
             "!fed mute example.org 2 hours",
-            "expected a duration like 30s, 10m, 2h or 1d, got \"2\". Usage: `!fed mute SERVER [DURATION]`", .mute),
+            "expected a duration like 30s, 10m, 2h or 1d, got \"2\" (add a unit: ms, s, m, h, d or w). Usage: `!fed mute SERVER [DURATION]`",
+            .mute),
         Refused(
-            "!fed mute example.org 0",
-            "expected a duration like 30s, 10m, 2h or 1d, got \"0\". Usage: `!fed mute SERVER [DURATION]`", .mute),
+            "!fed mute example.org 1.5h",
+            "expected a duration like 30s, 10m, 2h or 1d, got \"1.5h\" (no fractions: write 1h30m or 1500ms). Usage: `!fed mute SERVER [DURATION]`",
+            .mute),
+        Refused(
+            "!fed mute example.org \"2 hours\"",
+            "expected a duration like 30s, 10m, 2h or 1d, got \"2 hours\". Usage: `!fed mute SERVER [DURATION]`", .mute),
+        Refused(
+            "!fed mute example.org 0", "a mute needs a duration above 0, like 2h. Usage: `!fed mute SERVER [DURATION]`",
+            .mute),
         Refused("!fed show \"example.org", "a quote is not closed"),
     ]
 

@@ -51,9 +51,14 @@ public struct CommandParser: Sendable {
             let server = try arguments.server()
             var duration = Self.defaultMute
             if let word = arguments.nextPositional() {
-                guard let parsed = DurationText.parse(word), parsed > .zero else {
-                    throw arguments.error("\(DurationText.expectation), got \"\(word)\"")
+                // DurationText's error says how to fix common mistakes ("2 hours": add a unit).
+                let parsed: Duration
+                do {
+                    parsed = try DurationText.parseOrThrow(word)
+                } catch {
+                    throw arguments.error(error.description)
                 }
+                guard parsed > .zero else { throw arguments.error("a mute needs a duration above 0, like 2h") }
                 duration = parsed
             }
             command = .mute(server, duration: duration)
