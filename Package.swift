@@ -115,7 +115,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FedBotLab", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime"],
+            dependencies: [
+                "FedBotLab", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

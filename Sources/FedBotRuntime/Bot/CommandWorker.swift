@@ -70,6 +70,7 @@ public struct CommandWorker: Service {
             }
             try context.store.complete(
                 command, reply: message, followUp: followUpRecord, now: context.now().milliseconds)
+            CrashPoint.afterComplete.reached()
             if message != nil { context.outboxWakeup.signal() }
             context.logger.debug(
                 "Answered command",

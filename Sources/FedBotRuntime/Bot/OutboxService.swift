@@ -52,6 +52,7 @@ public struct OutboxService: Service {
                     let eventID = try await context.matrix.send(
                         room, type: entry.message.eventType, transactionID: entry.message.transactionID,
                         content: entry.message.content)
+                    CrashPoint.afterSend.reached()
                     try context.store.markSent(entry.id, eventID: eventID.rawValue, now: context.now().milliseconds)
                     backoff = .milliseconds(500)
                 } catch let error as MatrixError where error.isTransient {

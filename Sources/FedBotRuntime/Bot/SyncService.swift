@@ -137,7 +137,10 @@ public struct SyncService: Service {
             }
         }
         let added = try context.store.recordSync(nextBatch: response.nextBatch, commands: commands)
-        if added > 0 { context.commandWakeup.signal() }
+        if added > 0 {
+            CrashPoint.afterRecord.reached()
+            context.commandWakeup.signal()
+        }
     }
 
     /// Joins invites to configured rooms; declines every other invite.
