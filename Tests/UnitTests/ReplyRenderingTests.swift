@@ -404,7 +404,7 @@ private func expectWellFormed(_ reply: Reply, sourceLocation: SourceLocation = #
     @Test func resetFollowUpHealthy() {
         let reply = ResetFollowUp(
             server: server("dead.example"), after: healthy("dead.example"),
-            resetAt: Timestamp(milliseconds: ago(10 * second))
+            previousFailure: Timestamp(milliseconds: ago(133 * minute))
         ).render(context)
         #expect(reply.plain == "✅ dead.example: no failure since the reset, federation with it looks healthy again.")
         #expect(
@@ -418,7 +418,7 @@ private func expectWellFormed(_ reply: Reply, sourceLocation: SourceLocation = #
             failureTs: ago(9 * second),
             lastSuccessfulStreamOrdering: 1234)
         let reply = ResetFollowUp(
-            server: server("dead.example"), after: after, resetAt: Timestamp(milliseconds: ago(10 * second))
+            server: server("dead.example"), after: after, previousFailure: Timestamp(milliseconds: ago(133 * minute))
         )
         .render(context)
         #expect(
@@ -438,7 +438,7 @@ private func expectWellFormed(_ reply: Reply, sourceLocation: SourceLocation = #
             destination: "dead.example", retryLastTs: ago(2 * second), retryInterval: 20 * minute,
             failureTs: ago(133 * minute))
         let reply = ResetFollowUp(
-            server: server("dead.example"), after: after, resetAt: Timestamp(milliseconds: ago(10 * second))
+            server: server("dead.example"), after: after, previousFailure: Timestamp(milliseconds: ago(133 * minute))
         )
         .render(context)
         #expect(

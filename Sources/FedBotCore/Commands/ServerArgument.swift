@@ -32,6 +32,15 @@ public enum ServerArgument {
             return fromMatrixURI(candidate)
         }
         if lowered.hasPrefix("https://") || lowered.hasPrefix("http://") {
+            // A client's own permalink (Element: https://app.element.io/#/room/#ops:example.org) names the
+            // ID after "#/"; anything else is the URL's host.
+            if let fragment = candidate.firstRange(of: "#/") {
+                var identifier = String(candidate[fragment.upperBound...])
+                for prefix in ["user/", "room/"] where identifier.hasPrefix(prefix) {
+                    identifier.removeFirst(prefix.count)
+                }
+                if let server = fromMatrixTo("#/" + identifier) { return server }
+            }
             return fromURL(candidate)
         }
         return nil

@@ -37,13 +37,15 @@ public struct ResetFollowUp: Sendable {
     public var server: ServerName
     /// The destination after the reset.
     public var after: Destination
-    /// When the reset was made.
-    public var resetAt: Timestamp
+    /// `failure_ts` before the reset. If the same value is back, the reset was undone (a request to a
+    /// hung server that was in flight timed out afterwards). Compared as Synapse's own value, so clock
+    /// differences between the bot and Synapse do not matter.
+    public var previousFailure: Timestamp?
 
-    public init(server: ServerName, after: Destination, resetAt: Timestamp) {
+    public init(server: ServerName, after: Destination, previousFailure: Timestamp?) {
         self.server = server
         self.after = after
-        self.resetAt = resetAt
+        self.previousFailure = previousFailure
     }
 
     public func render(_ context: RenderContext) -> Reply {
@@ -56,7 +58,7 @@ public struct ResetFollowUp: Sendable {
             ])
         case .failing(let since, _, _), .recovering(let since, _):
             let first: Inline
-            if since < resetAt {
+            if since == previousFailure {
                 // A request to a hung server that was in flight during the reset timed out afterwards and
                 // put the old failure back.
                 first =

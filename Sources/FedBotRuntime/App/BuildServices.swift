@@ -9,6 +9,8 @@ public struct FedBotServices: Sendable {
     public var services: [any Service]
     public var context: BotContext
     public var clients: Clients
+    /// The watcher, when notice rooms are configured.
+    public var watcher: WatcherService?
 }
 
 /// Builds the bot's services: sync, command worker, outbox (and, with notice rooms, the watcher).
@@ -18,17 +20,18 @@ public func buildServices(
 ) throws -> FedBotServices {
     let clients = Clients(config: config, logger: logger, transport: transport)
     let store = try BotStore(path: config.storage.path)
+    let context = BotContext(config: config, store: store, matrix: clients.matrix, logger: logger, now: now)
+    let watcher = config.notices.rooms.isEmpty ? nil : WatcherService(context: context, admin: clients.admin)
     let executor = CommandExecutor(
-        admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix, watcher: nil, logger: logger,
-        now: now)
-    let context = BotContext(
-        config: config, store: store, matrix: clients.matrix, executor: executor, logger: logger, now: now)
-    let services: [any Service] = [
+        admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix,
+        watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: now), logger: logger, now: now)
+    var services: [any Service] = [
         OutboxService(context: context),
-        CommandWorker(context: context),
+        CommandWorker(context: context, executor: executor),
         SyncService(context: context),
     ]
-    return FedBotServices(services: services, context: context, clients: clients)
+    if let watcher { services.append(watcher) }
+    return FedBotServices(services: services, context: context, clients: clients, watcher: watcher)
 }
 
 /// `fedbot run`: the bot until SIGTERM/SIGINT.

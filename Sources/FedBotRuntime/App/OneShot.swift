@@ -28,8 +28,15 @@ public enum OneShot {
         for warning in loaded.warnings { printError("fedbot: warning: \(warning)") }
         let config = loaded.config
         let clients = Clients(config: config, logger: logger)
+        // With notices configured, mute/unmute/incidents/status work on the bot's state file too.
+        var watcher: StoredWatcherControl?
+        if !config.notices.rooms.isEmpty, FileManager.default.fileExists(atPath: config.storage.path),
+            let store = try? BotStore(path: config.storage.path)
+        {
+            watcher = StoredWatcherControl(store: store)
+        }
         let executor = CommandExecutor(
-            admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix, watcher: nil, logger: logger)
+            admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix, watcher: watcher, logger: logger)
         let execution = await executor.run(words: words)
         output(execution.reply.plain)
         if let followUp = execution.followUp {

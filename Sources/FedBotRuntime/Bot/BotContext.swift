@@ -9,7 +9,6 @@ public final class BotContext: Sendable {
     public let config: FedBotConfig
     public let store: BotStore
     public let matrix: MatrixClient
-    public let executor: CommandExecutor
     public let rooms: RoomDirectory
     public let logger: Logger
     public let now: @Sendable () -> Timestamp
@@ -17,17 +16,20 @@ public final class BotContext: Sendable {
     public let commandWakeup = Wakeup()
     /// Rings when messages were enqueued.
     public let outboxWakeup = Wakeup()
+    /// Rings to make the watcher poll now (and at shutdown).
+    public let watcherWakeup = Wakeup()
+    /// Opens once the configured rooms are joined (the watcher needs the notice rooms).
+    public let roomsReady = Gate()
     public let health = BotHealth()
     private let identity = Mutex<UserID?>(nil)
 
     public init(
-        config: FedBotConfig, store: BotStore, matrix: MatrixClient, executor: CommandExecutor, logger: Logger,
+        config: FedBotConfig, store: BotStore, matrix: MatrixClient, logger: Logger,
         now: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) {
         self.config = config
         self.store = store
         self.matrix = matrix
-        self.executor = executor
         self.rooms = RoomDirectory(adminRooms: config.bot.rooms, noticeRooms: config.notices.rooms, logger: logger)
         self.logger = logger
         self.now = now

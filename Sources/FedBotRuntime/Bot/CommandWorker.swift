@@ -10,6 +10,7 @@ import Synchronization
 /// Also runs due follow-ups (the re-check after a reset).
 public struct CommandWorker: Service {
     let context: BotContext
+    let executor: CommandExecutor
     let authorizer: Authorizer
     /// Show typing when a command takes longer than this.
     let typingAfter: Duration
@@ -19,10 +20,11 @@ public struct CommandWorker: Service {
     private let creators = Locked<[String: RoomCreation]>([:])
 
     public init(
-        context: BotContext, typingAfter: Duration = .milliseconds(400),
+        context: BotContext, executor: CommandExecutor, typingAfter: Duration = .milliseconds(400),
         followUpDelay: Duration = CommandExecutor.resetRecheckDelay
     ) {
         self.context = context
+        self.executor = executor
         self.authorizer = Authorizer(
             operators: Set(context.config.bot.operators), minPowerLevel: context.config.bot.minPowerLevel)
         self.typingAfter = typingAfter
@@ -90,7 +92,7 @@ public struct CommandWorker: Service {
             return (authorizer.refusal(prefix: context.config.bot.prefix), nil)
         }
         let execution = await withTyping(in: command.roomID) {
-            await context.executor.run(message: command.body)
+            await executor.run(message: command.body)
         }
         guard let execution else { return (nil, nil) }
         context.logger.info(
@@ -159,7 +161,7 @@ public struct CommandWorker: Service {
         for (command, json) in try context.store.dueFollowUps(now: context.now().milliseconds) {
             var message: OutgoingMessage?
             if let followUp = try? JSONDecoder().decode(FollowUp.self, from: Data(json.utf8)) {
-                let reply = await context.executor.run(followUp)
+                let reply = await executor.run(followUp)
                 message = OutgoingMessage(
                     transactionID: "fedbot.followup.\(command.eventID)", roomID: command.roomID,
                     content: MessageContent.reply(reply, to: command.eventID, threadRoot: command.threadRoot))

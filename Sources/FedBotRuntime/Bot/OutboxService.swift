@@ -48,10 +48,11 @@ public struct OutboxService: Service {
                     try? context.store.markFailed(entry.id, reason: "invalid room ID")
                     continue
                 }
+                guard let content = resolveReferences(entry) else { continue }
                 do {
                     let eventID = try await context.matrix.send(
                         room, type: entry.message.eventType, transactionID: entry.message.transactionID,
-                        content: entry.message.content)
+                        content: content)
                     CrashPoint.afterSend.reached()
                     try context.store.markSent(entry.id, eventID: eventID.rawValue, now: context.now().milliseconds)
                     backoff = .milliseconds(500)
@@ -76,5 +77,27 @@ public struct OutboxService: Service {
                 }
             }
         }
+    }
+
+    /// The content with references to earlier messages (an edit's target, a thread's root) replaced by
+    /// their event IDs; nil (and the message marked failed) when a referenced message was never sent.
+    func resolveReferences(_ entry: OutboxEntry) -> JSONValue? {
+        let references = OutboxReference.references(in: entry.message.content)
+        guard !references.isEmpty else { return entry.message.content }
+        var eventIDs: [String: String] = [:]
+        for reference in references {
+            switch (try? context.store.transactionState(reference)) ?? .missing {
+            case .sent(let eventID):
+                eventIDs[reference] = eventID
+            case .unsent, .failed, .missing:
+                // Messages go out in order, so the referenced one was sent or given up on before this.
+                context.logger.warning(
+                    "Dropping a message whose original was never sent",
+                    metadata: ["txn": "\(entry.message.transactionID)", "refers_to": "\(reference)"])
+                try? context.store.markFailed(entry.id, reason: "refers to \(reference), which was never sent")
+                return nil
+            }
+        }
+        return OutboxReference.resolve(entry.message.content, eventIDs)
     }
 }

@@ -74,6 +74,7 @@ public struct SyncService: Service {
             )
         }
         await context.rooms.joinConfiguredRooms(context.matrix)
+        context.roomsReady.open()
         for room in await context.rooms.adminRoomIDs.sorted() {
             guard let id = RoomID(room) else { continue }
             if (try? await context.matrix.state(id, type: "m.room.encryption")) ?? nil != nil {

@@ -43,8 +43,8 @@ public struct Execution: Sendable {
 
 /// A follow-up the executor asks for.
 public enum FollowUp: Sendable, Equatable, Codable {
-    /// Re-check `server` after a reset made at `resetAt`.
-    case recheckAfterReset(server: ServerName, resetAt: Timestamp)
+    /// Re-check `server` after a reset; `previousFailure` is its `failure_ts` before the reset.
+    case recheckAfterReset(server: ServerName, previousFailure: Timestamp?)
 }
 
 /// Runs parsed commands against Synapse and renders the replies. Used by the bot and by `fedbot fed`.
@@ -192,10 +192,12 @@ public struct CommandExecutor: Sendable {
 
     func reset(_ server: ServerName) async throws -> Execution {
         let before = try await admin.destination(server)
-        let resetAt = now()
         let outcome = try await admin.resetConnection(server)
         let result = ResetResult(server: server, outcome: outcome, before: before)
-        let followUp: FollowUp? = outcome == .reset ? .recheckAfterReset(server: server, resetAt: resetAt) : nil
+        let followUp: FollowUp? =
+            outcome == .reset
+            ? .recheckAfterReset(server: server, previousFailure: before.failureTs.map(Timestamp.init(milliseconds:)))
+            : nil
         logger.info("Reset destination", metadata: ["destination": "\(server)", "outcome": "\(outcome)"])
         return Execution(reply: result.render(context), outcome: .ok, followUp: followUp)
     }
@@ -203,10 +205,10 @@ public struct CommandExecutor: Sendable {
     /// Runs a follow-up and renders its reply.
     public func run(_ followUp: FollowUp) async -> Reply {
         switch followUp {
-        case .recheckAfterReset(let server, let resetAt):
+        case .recheckAfterReset(let server, let previousFailure):
             do {
                 let after = try await admin.destination(server)
-                return ResetFollowUp(server: server, after: after, resetAt: resetAt).render(context)
+                return ResetFollowUp(server: server, after: after, previousFailure: previousFailure).render(context)
             } catch {
                 return ErrorReply(command: .show(server), error: error).render(context)
             }

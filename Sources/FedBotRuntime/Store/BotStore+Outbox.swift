@@ -86,3 +86,25 @@ extension BotStore {
         }
     }
 }
+
+/// Where an outbox transaction stands.
+public enum OutboxTransactionState: Sendable, Equatable {
+    case sent(eventID: String)
+    case unsent
+    case failed
+    case missing
+}
+
+extension BotStore {
+    public func transactionState(_ transactionID: String) throws -> OutboxTransactionState {
+        try queue.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT sent_event_id, failure FROM outbox WHERE txn_id = ?", arguments: [transactionID])
+            else { return .missing }
+            if let eventID: String = row["sent_event_id"] { return .sent(eventID: eventID) }
+            if (row["failure"] as String?) != nil { return .failed }
+            return .unsent
+        }
+    }
+}

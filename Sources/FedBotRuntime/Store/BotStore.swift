@@ -69,6 +69,17 @@ public final class BotStore: Sendable {
                     CREATE INDEX outbox_unsent ON outbox(sent_event_id, failure, id);
                     """)
         }
+        migrator.registerMigration("v2-watcher") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE mutes (
+                        server TEXT PRIMARY KEY NOT NULL,
+                        until INTEGER NOT NULL,
+                        muted_by TEXT,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 
@@ -92,6 +103,7 @@ public final class BotStore: Sendable {
         public static let nextBatch = "sync.next_batch"
         public static let firstSyncAt = "sync.first_sync_at"
         public static let userID = "bot.user_id"
+        public static let watcherState = "watcher.state"
     }
 }
 

@@ -1,0 +1,177 @@
+public import MatrixClient
+import SynapseAdmin
+
+/// The watcher's decisions, without I/O: from the stored state, what a poll saw and the time, to the new
+/// state and the notices to post. The caller stores both in one transaction.
+public enum WatcherMachine {
+    /// One poll. `mutes` maps servers to the end of their mute.
+    public static func step(
+        _ state: WatcherState, _ observation: PollObservation, policy: WatcherPolicy, mutes: [String: Timestamp] = [:]
+    ) -> (WatcherState, [NoticeAction]) {
+        var machine = Step(state: state, observation: observation, policy: policy, mutes: mutes)
+        machine.run()
+        return (machine.state, machine.actions)
+    }
+}
+
+private struct Step {
+    var state: WatcherState
+    let observation: PollObservation
+    let policy: WatcherPolicy
+    let mutes: [String: Timestamp]
+    var actions: [NoticeAction] = []
+    let now: Timestamp
+
+    init(state: WatcherState, observation: PollObservation, policy: WatcherPolicy, mutes: [String: Timestamp]) {
+        self.now = observation.now
+        self.state = state
+        self.observation = observation
+        self.policy = policy
+        self.mutes = mutes
+    }
+
+    func isMuted(_ server: String) -> Bool {
+        guard let until = mutes[server] else { return false }
+        return until > now
+    }
+
+    /// Failing destinations that may ever be announced, by name.
+    var failing: [String: Destination] {
+        var map: [String: Destination] = [:]
+        for row in observation.failing where row.failureTs != nil && !policy.ignores(row.destination) {
+            map[row.destination] = row
+        }
+        return map
+    }
+
+    mutating func run() {
+        let failing = self.failing
+        if !state.baselineTaken {
+            takeBaseline(failing)
+        } else {
+            dropIgnored()
+            recover(failing)
+            open(failing)
+            announce()
+            remind()
+        }
+        state.lastPoll = now
+    }
+
+    mutating func newKey(_ kind: NoticeRecord.Kind) -> String {
+        defer { state.nextNoticeNumber += 1 }
+        return "\(kind.rawValue)-\(state.nextNoticeNumber)"
+    }
+
+    func since(_ row: Destination) -> Timestamp {
+        Timestamp(milliseconds: row.failureTs ?? now.milliseconds)
+    }
+
+    /// First poll: destinations already failing become incidents, summarised in one notice.
+    mutating func takeBaseline(_ failing: [String: Destination]) {
+        state.baselineTaken = true
+        for (name, row) in failing {
+            state.incidents[name] = Incident(
+                server: name, since: since(row), detectedAt: now, sharedRooms: observation.sharedRooms[name])
+        }
+        let announced = state.incidents.values.filter { !isMuted($0.server) }
+        guard !announced.isEmpty else { return }
+        post(.baseline, announced)
+    }
+
+    /// Incidents for servers that were added to `notices.ignore` end without a word.
+    mutating func dropIgnored() {
+        for name in state.incidents.keys where policy.ignores(name) {
+            state.incidents[name] = nil
+        }
+    }
+
+    /// Open incidents no longer failing: edit their notices, reply in the thread.
+    mutating func recover(_ failing: [String: Destination]) {
+        var touched: [String: [Incident]] = [:]
+        for (name, incident) in state.incidents where failing[name] == nil {
+            state.incidents[name] = nil
+            guard let key = incident.noticeKey, state.notices[key] != nil else { continue }
+            state.notices[key]?.recovered[name] = now
+            touched[key, default: []].append(incident)
+        }
+        for key in touched.keys.sorted() {
+            guard let record = state.notices[key] else { continue }
+            actions.append(.edit(key: key, revision: "\(now.milliseconds)", reply: NoticeText.edited(record, now: now)))
+            for incident in touched[key, default: []].sorted(by: { $0.server < $1.server })
+            where !isMuted(incident.server) {
+                actions.append(
+                    .threadReply(
+                        key: key, replyKey: "\(key).recovered.\(incident.server).\(now.milliseconds)",
+                        reply: NoticeText.recovered(incident.server, since: incident.since, now: now)))
+            }
+            if record.isResolved { state.notices[key] = nil }
+        }
+    }
+
+    /// New failing destinations become incidents (announced below once old enough).
+    mutating func open(_ failing: [String: Destination]) {
+        for (name, row) in failing {
+            if state.incidents[name] == nil {
+                state.incidents[name] = Incident(
+                    server: name, since: since(row), detectedAt: now, sharedRooms: observation.sharedRooms[name])
+            } else if let rooms = observation.sharedRooms[name] {
+                state.incidents[name]?.sharedRooms = rooms
+            }
+        }
+    }
+
+    /// Unannounced incidents old enough and not muted: one notice for all of them.
+    mutating func announce() {
+        let due = state.incidents.values.filter { incident in
+            incident.noticeKey == nil && !isMuted(incident.server)
+                && max(.zero, now - incident.since) >= policy.minFailing
+        }
+        guard !due.isEmpty else { return }
+        let kind: NoticeRecord.Kind
+        if let active = observation.activeDestinations, active > 0, due.count >= policy.outageMinimum,
+            Double(due.count) >= policy.outageShare * Double(active)
+        {
+            kind = .outage
+        } else {
+            kind = due.count == 1 ? .failure : .group
+        }
+        post(kind, due)
+    }
+
+    mutating func post(_ kind: NoticeRecord.Kind, _ incidents: [Incident]) {
+        let key = newKey(kind)
+        var record = NoticeRecord(key: key, kind: kind, postedAt: now, servers: [:])
+        for incident in incidents {
+            record.servers[incident.server] = incident.since
+            if let rooms = incident.sharedRooms { record.sharedRooms[incident.server] = rooms }
+            state.incidents[incident.server]?.noticeKey = key
+            state.incidents[incident.server]?.lastNoticeAt = now
+        }
+        if kind == .outage { record.activeDestinations = observation.activeDestinations }
+        state.notices[key] = record
+        actions.append(.post(key: key, reply: NoticeText.posted(record, now: now, policy: policy)))
+    }
+
+    /// Incidents still open `remind_every` after their last notice: one reminder per notice, in its thread.
+    mutating func remind() {
+        guard policy.remindEvery > .zero else { return }
+        var due: [String: [Incident]] = [:]
+        for incident in state.incidents.values {
+            guard let key = incident.noticeKey, let last = incident.lastNoticeAt, !isMuted(incident.server),
+                now - last >= policy.remindEvery
+            else { continue }
+            due[key, default: []].append(incident)
+        }
+        for key in due.keys.sorted() {
+            let incidents = due[key, default: []].sorted {
+                $0.since != $1.since ? $0.since < $1.since : $0.server < $1.server
+            }
+            actions.append(
+                .threadReply(
+                    key: key, replyKey: "\(key).remind.\(now.milliseconds)",
+                    reply: NoticeText.reminder(incidents, now: now, policy: policy)))
+            for incident in incidents { state.incidents[incident.server]?.lastNoticeAt = now }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+public import MatrixClient
+public import SynapseAdmin
+
+/// A destination the watcher saw failing, from the poll that found it until it recovers.
+public struct Incident: Codable, Equatable, Sendable {
+    public var server: String
+    /// Synapse's `failure_ts` when the incident opened: when federation with it started failing.
+    public var since: Timestamp
+    /// The poll that first saw it.
+    public var detectedAt: Timestamp
+    /// The notice that announced it (a failure, group, baseline or outage notice), nil while unannounced
+    /// (younger than `notices.min_failing`, or muted).
+    public var noticeKey: String?
+    /// When it was announced or last reminded about.
+    public var lastNoticeAt: Timestamp?
+    /// Rooms shared with it, when known.
+    public var sharedRooms: Int?
+
+    public init(
+        server: String, since: Timestamp, detectedAt: Timestamp, noticeKey: String? = nil,
+        lastNoticeAt: Timestamp? = nil, sharedRooms: Int? = nil
+    ) {
+        self.server = server
+        self.since = since
+        self.detectedAt = detectedAt
+        self.noticeKey = noticeKey
+        self.lastNoticeAt = lastNoticeAt
+        self.sharedRooms = sharedRooms
+    }
+}
+
+/// A notice the watcher posted, kept so that recoveries can edit it.
+public struct NoticeRecord: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// One destination started failing.
+        case failure
+        /// Several started failing in the same poll.
+        case group
+        /// The first poll: destinations already failing.
+        case baseline
+        /// So many active destinations failed at once that this homeserver may be cut off.
+        case outage
+    }
+
+    public var key: String
+    public var kind: Kind
+    public var postedAt: Timestamp
+    /// The destinations it announced, with when each started failing.
+    public var servers: [String: Timestamp]
+    /// Shared rooms per destination, when known.
+    public var sharedRooms: [String: Int]
+    /// Destinations that recovered since, with when the watcher saw it.
+    public var recovered: [String: Timestamp]
+    /// Active destinations at the time (outage notices).
+    public var activeDestinations: Int?
+
+    public init(
+        key: String, kind: Kind, postedAt: Timestamp, servers: [String: Timestamp], sharedRooms: [String: Int] = [:],
+        recovered: [String: Timestamp] = [:], activeDestinations: Int? = nil
+    ) {
+        self.key = key
+        self.kind = kind
+        self.postedAt = postedAt
+        self.servers = servers
+        self.sharedRooms = sharedRooms
+        self.recovered = recovered
+        self.activeDestinations = activeDestinations
+    }
+
+    /// True once every destination it announced has recovered.
+    public var isResolved: Bool { recovered.count >= servers.count }
+}
+
+/// Everything the watcher remembers between polls. Stored as one value, in the same transaction as the
+/// notices a poll produces.
+public struct WatcherState: Codable, Equatable, Sendable {
+    /// False until the first poll took the baseline.
+    public var baselineTaken: Bool
+    public var incidents: [String: Incident]
+    /// Notices that still have unrecovered destinations (resolved ones are dropped).
+    public var notices: [String: NoticeRecord]
+    public var lastPoll: Timestamp?
+    /// Counter for notice keys, so that every notice has a unique one.
+    public var nextNoticeNumber: Int
+
+    public init(
+        baselineTaken: Bool = false, incidents: [String: Incident] = [:], notices: [String: NoticeRecord] = [:],
+        lastPoll: Timestamp? = nil, nextNoticeNumber: Int = 1
+    ) {
+        self.baselineTaken = baselineTaken
+        self.incidents = incidents
+        self.notices = notices
+        self.lastPoll = lastPoll
+        self.nextNoticeNumber = nextNoticeNumber
+    }
+}
+
+/// What one poll saw.
+public struct PollObservation: Sendable {
+    public var now: Timestamp
+    /// Every destination Synapse records as failing (`failure_ts` set), after re-checking open incidents.
+    public var failing: [Destination]
+    /// How many destinations Synapse knows.
+    public var total: Int
+    /// Rooms shared with destinations, where the poller looked them up.
+    public var sharedRooms: [String: Int]
+    /// Destinations with recent successful traffic, when known (for the "cut off" check).
+    public var activeDestinations: Int?
+
+    public init(
+        now: Timestamp, failing: [Destination], total: Int, sharedRooms: [String: Int] = [:],
+        activeDestinations: Int? = nil
+    ) {
+        self.now = now
+        self.failing = failing
+        self.total = total
+        self.sharedRooms = sharedRooms
+        self.activeDestinations = activeDestinations
+    }
+}
+
+/// The watcher's settings (from `notices.*`).
+public struct WatcherPolicy: Sendable {
+    /// Announce only failures older than this.
+    public var minFailing: Duration
+    /// Never announce these.
+    public var ignore: [Glob]
+    /// Remind about incidents still open after this long; zero for never.
+    public var remindEvery: Duration
+    /// At least this many destinations failing together…
+    public var outageMinimum: Int
+    /// …and at least this share of the active ones means "this homeserver may be cut off".
+    public var outageShare: Double
+    /// Destinations listed by name in one notice; the rest are counted.
+    public var listLimit: Int
+
+    public init(
+        minFailing: Duration = .zero, ignore: [Glob] = [], remindEvery: Duration = .zero, outageMinimum: Int = 10,
+        outageShare: Double = 0.5, listLimit: Int = 15
+    ) {
+        self.minFailing = minFailing
+        self.ignore = ignore
+        self.remindEvery = remindEvery
+        self.outageMinimum = outageMinimum
+        self.outageShare = outageShare
+        self.listLimit = listLimit
+    }
+
+    func ignores(_ server: String) -> Bool {
+        ignore.contains { $0.matches(server) }
+    }
+}
+
+/// What the watcher asks to post.
+public enum NoticeAction: Equatable, Sendable {
+    /// A new notice, identified by `key`.
+    case post(key: String, reply: Reply)
+    /// Replace the content of notice `key` (an `m.replace` edit), as edit number `revision`.
+    case edit(key: String, revision: String, reply: Reply)
+    /// A message in the thread of notice `key`, identified by `replyKey`.
+    case threadReply(key: String, replyKey: String, reply: Reply)
+}

@@ -1,0 +1,40 @@
+public import FedBotCore
+public import MatrixClient
+
+/// `mute`, `unmute`, `incidents` and the watcher part of `status`, straight from the store: the same for
+/// the running bot and for `fedbot fed` in a shell next to it.
+public struct StoredWatcherControl: WatcherControl {
+    let store: BotStore
+    let now: @Sendable () -> Timestamp
+
+    public init(store: BotStore, now: @escaping @Sendable () -> Timestamp = Timestamp.now) {
+        self.store = store
+        self.now = now
+    }
+
+    public func lastPoll() async -> Timestamp? {
+        (try? store.watcherState())?.lastPoll
+    }
+
+    public func openIncidents() async throws -> [IncidentSummary] {
+        let state = try store.watcherState()
+        let mutes = try store.activeMutes(now: now().milliseconds)
+        return state.incidents.values.map { incident in
+            IncidentSummary(
+                server: incident.server, since: incident.since, announced: incident.noticeKey != nil,
+                mutedUntil: mutes[incident.server])
+        }.sorted { $0.since != $1.since ? $0.since < $1.since : $0.server < $1.server }
+    }
+
+    public func mute(_ server: ServerName, until: Timestamp, by user: String?) async throws {
+        try store.mute(server.rawValue, until: until.milliseconds, by: user, now: now().milliseconds)
+    }
+
+    public func unmute(_ server: ServerName) async throws -> Bool {
+        try store.unmute(server.rawValue, now: now().milliseconds)
+    }
+
+    public func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)] {
+        try store.activeMutes(now: now.milliseconds).map { ($0.key, $0.value) }.sorted { $0.server < $1.server }
+    }
+}

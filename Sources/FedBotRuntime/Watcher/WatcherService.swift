@@ -1,0 +1,185 @@
+public import FedBotCore
+import Foundation
+import Logging
+import MatrixClient
+public import ServiceLifecycle
+public import SynapseAdmin
+import Synchronization
+
+/// Polls federation every `notices.interval` and posts notices to the notice rooms through the outbox.
+///
+/// A poll never downloads every destination: it asks for the failing ones only (failing-first paging,
+/// aware of where the database sorts NULLs), re-checks open incidents that the scan did not return,
+/// and looks up shared rooms for new failures only. The state machine (`WatcherMachine`) decides; the new
+/// state and the notices are stored in one transaction.
+public final class WatcherService: Service, Sendable {
+    let context: BotContext
+    let admin: SynapseAdminClient
+    let policy: WatcherPolicy
+    let interval: Duration
+    /// Most shared-room look-ups per poll (each is one request).
+    let roomLookupsPerPoll: Int
+    private let lastScanCount = Mutex(0)
+    private let lastPollResult = Mutex<PollReport?>(nil)
+
+    public init(context: BotContext, admin: SynapseAdminClient, roomLookupsPerPoll: Int = 50) {
+        self.context = context
+        self.admin = admin
+        let notices = context.config.notices
+        self.policy = WatcherPolicy(
+            minFailing: notices.minFailing, ignore: notices.ignore, remindEvery: notices.remindEvery)
+        self.interval = notices.interval
+        self.roomLookupsPerPoll = roomLookupsPerPoll
+    }
+
+    /// What one poll did (for logs, metrics and benchmarks).
+    public struct PollReport: Sendable {
+        public var failing: Int
+        public var total: Int
+        public var requests: Int
+        public var notices: Int
+        public var duration: Duration
+    }
+
+    public var lastReport: PollReport? { lastPollResult.withLock { $0 } }
+
+    public func run() async throws {
+        await context.roomsReady.wait()
+        let stopping = StopFlag()
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !stopping.isStopped {
+                let started = ContinuousClock.now
+                do {
+                    _ = try await poll()
+                } catch {
+                    context.logger.warning(
+                        "Federation poll failed; trying again next interval", metadata: ["error": "\(error)"])
+                }
+                if stopping.isStopped { break }
+                let elapsed = ContinuousClock.now - started
+                await context.watcherWakeup.wait(timeout: max(.milliseconds(100), interval - elapsed))
+            }
+        } onGracefulShutdown: {
+            stopping.stop()
+            self.context.watcherWakeup.signal()
+        }
+        context.logger.info("Watcher stopped")
+    }
+
+    /// One poll: scan, re-check, decide, store, ring the outbox.
+    @discardableResult
+    public func poll() async throws -> PollReport {
+        let started = ContinuousClock.now
+        let state = try context.store.watcherState()
+        var requests = 0
+        let scan = try await admin.failingDestinations(expected: lastScanCount.withLock { $0 })
+        requests += scan.requests
+        lastScanCount.withLock { $0 = scan.failing.count }
+        var failing = Dictionary(scan.failing.map { ($0.destination, $0) }, uniquingKeysWith: { first, _ in first })
+
+        // Open incidents the scan did not return: ask for them directly before calling them recovered.
+        // An error keeps them open: a failed request must never look like a recovery.
+        for name in state.incidents.keys.sorted() where failing[name] == nil {
+            guard let server = ServerName(name) else { continue }
+            requests += 1
+            do {
+                let row = try await admin.destination(server)
+                if row.isFailing { failing[name] = row }
+            } catch SynapseAdminError.unknownDestination {
+                continue
+            } catch {
+                failing[name] = Destination(
+                    destination: name, failureTs: state.incidents[name]?.since.milliseconds ?? 0)
+            }
+        }
+
+        // Shared rooms for destinations the watcher has not seen failing before.
+        var sharedRooms: [String: Int] = [:]
+        let new = failing.keys.filter { state.incidents[$0] == nil }.sorted().prefix(roomLookupsPerPoll)
+        for name in new {
+            guard let server = ServerName(name) else { continue }
+            requests += 1
+            if let total = try? await admin.destinationRooms(server, limit: 1).total { sharedRooms[name] = total }
+        }
+
+        let now = context.now()
+        let mutes = try context.store.activeMutes(now: now.milliseconds)
+        let observation = PollObservation(
+            now: now, failing: Array(failing.values), total: scan.total, sharedRooms: sharedRooms,
+            activeDestinations: nil)
+        let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
+        let rooms = await context.rooms.noticeRoomIDs
+        let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms) }
+        try context.store.commitWatcher(next, messages: messages, now: now.milliseconds)
+        if !messages.isEmpty { context.outboxWakeup.signal() }
+        let report = PollReport(
+            failing: failing.count, total: scan.total, requests: requests, notices: actions.count,
+            duration: ContinuousClock.now - started)
+        lastPollResult.withLock { $0 = report }
+        if !actions.isEmpty {
+            context.logger.info(
+                "Federation changed", metadata: ["failing": "\(failing.count)", "notices": "\(actions.count)"])
+        }
+        return report
+    }
+}
+
+/// Turns the watcher's notice actions into outbox messages, one per notice room, with transaction IDs
+/// derived from the notice keys so that nothing can be posted twice.
+public enum NoticeOutbox {
+    /// The transaction that posts notice `key` in `room`; edits and thread replies refer to it.
+    public static func postTransaction(_ key: String, room: String) -> String {
+        "fedbot.notice.\(key).\(room)"
+    }
+
+    public static func messages(for action: NoticeAction, rooms: [String]) -> [OutgoingMessage] {
+        rooms.map { room in
+            switch action {
+            case .post(let key, let reply):
+                return OutgoingMessage(
+                    transactionID: postTransaction(key, room: room), roomID: room, content: MessageContent.notice(reply)
+                )
+            case .edit(let key, let revision, let reply):
+                return OutgoingMessage(
+                    transactionID: "fedbot.edit.\(key).\(revision).\(room)", roomID: room,
+                    content: MessageContent.edit(
+                        of: OutboxReference.placeholder(postTransaction(key, room: room)), with: reply))
+            case .threadReply(let key, let replyKey, let reply):
+                return OutgoingMessage(
+                    transactionID: "fedbot.thread.\(replyKey).\(room)", roomID: room,
+                    content: MessageContent.threaded(
+                        reply, root: OutboxReference.placeholder(postTransaction(key, room: room))))
+            }
+        }
+    }
+}
+
+/// An event ID not known when a message is queued: the event an earlier outbox message becomes.
+public enum OutboxReference {
+    static let prefix = "$fedbot-txn:"
+
+    public static func placeholder(_ transactionID: String) -> String {
+        prefix + transactionID
+    }
+
+    /// The transaction IDs a content refers to.
+    static func references(in value: JSONValue) -> Set<String> {
+        switch value {
+        case .string(let text) where text.hasPrefix(prefix): [String(text.dropFirst(prefix.count))]
+        case .array(let items): items.reduce(into: []) { $0.formUnion(references(in: $1)) }
+        case .object(let map): map.values.reduce(into: []) { $0.formUnion(references(in: $1)) }
+        default: []
+        }
+    }
+
+    /// The content with every placeholder replaced by its event ID.
+    static func resolve(_ value: JSONValue, _ eventIDs: [String: String]) -> JSONValue {
+        switch value {
+        case .string(let text) where text.hasPrefix(prefix):
+            .string(eventIDs[String(text.dropFirst(prefix.count))] ?? text)
+        case .array(let items): .array(items.map { resolve($0, eventIDs) })
+        case .object(let map): .object(map.mapValues { resolve($0, eventIDs) })
+        default: value
+        }
+    }
+}
