@@ -12,24 +12,34 @@ struct BotHarness: Sendable {
     let lab: Lab
     let directory: String
     let adminRoom: String
+    /// A room for notices (in the config only with `noticeInterval`).
+    let noticeRoom: String
+    let noticeInterval: String?
+    /// More `notices:` lines, each indented by two spaces.
+    let noticeOptions: String
     let alice: MatrixUser
     let mallory: MatrixUser
     let botUser: String
 
     /// Creates the admin room and the config. `yaml` is appended to the config (bot.*, notices.*).
-    static func make(lab: Lab, configExtra: String = "", operators: [String]? = nil) async throws -> BotHarness {
+    static func make(
+        lab: Lab, configExtra: String = "", operators: [String]? = nil, noticeInterval: String? = nil,
+        noticeOptions: String = ""
+    ) async throws -> BotHarness {
         let users = lab.info.users
         let alice = MatrixUser(lab: lab, user: users.alice)
         let mallory = MatrixUser(lab: lab, user: users.mallory)
         let room = try await alice.createRoom(
             name: "ops", invite: [users.admin.userID, users.mallory.userID])
         try await mallory.join(room)
+        let noticeRoom = try await alice.createRoom(name: "alerts", invite: [users.admin.userID])
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("fedbot-bot-\(UUID().uuidString.prefix(8).lowercased())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let harness = BotHarness(
-            lab: lab, directory: directory, adminRoom: room, alice: alice, mallory: mallory,
-            botUser: users.admin.userID)
+            lab: lab, directory: directory, adminRoom: room, noticeRoom: noticeRoom, noticeInterval: noticeInterval,
+            noticeOptions: noticeOptions,
+            alice: alice, mallory: mallory, botUser: users.admin.userID)
         try harness.writeConfig(extra: configExtra, operators: operators ?? [users.alice.userID])
         return harness
     }
@@ -50,6 +60,7 @@ struct BotHarness: Sendable {
               operators: [\(operators.map { "\"\($0)\"" }.joined(separator: ", "))]
             storage:
               path: "\(storePath)"
+            \(noticeInterval.map { "notices:\n  rooms: [\"\(noticeRoom)\"]\n  interval: \($0)\n" + noticeOptions } ?? "")
             \(extra)
             """
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))

@@ -9,6 +9,8 @@ enum CrashPoint: String {
     case afterComplete = "after-complete"
     /// The homeserver accepted the reply; the outbox does not know yet.
     case afterSend = "after-send"
+    /// A poll's new state and notices are stored; nothing was sent.
+    case afterWatcherCommit = "after-watcher-commit"
 
     static let configured: CrashPoint? = ProcessInfo.processInfo.environment["FEDBOT_TEST_CRASH_AT"].flatMap(
         CrashPoint.init(rawValue:))

@@ -111,6 +111,7 @@ public final class WatcherService: Service, Sendable {
         let rooms = await context.rooms.noticeRoomIDs
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms) }
         try context.store.commitWatcher(next, messages: messages, now: now.milliseconds)
+        if !messages.isEmpty { CrashPoint.afterWatcherCommit.reached() }
         if !messages.isEmpty { context.outboxWakeup.signal() }
         let report = PollReport(
             failing: failing.count, total: scan.total, requests: requests, notices: actions.count,
