@@ -11,6 +11,7 @@ public struct FedBotServices: Sendable {
     public var clients: Clients
     /// The watcher, when notice rooms are configured.
     public var watcher: WatcherService?
+    public var metrics: FedBotMetrics
 }
 
 /// Builds the bot's services: sync, command worker, outbox (and, with notice rooms, the watcher).
@@ -18,20 +19,27 @@ public func buildServices(
     config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil,
     now: @escaping @Sendable () -> Timestamp = Timestamp.now
 ) throws -> FedBotServices {
-    let clients = Clients(config: config, logger: logger, transport: transport)
+    let metrics = FedBotMetrics()
+    let clients = Clients(
+        config: config, logger: logger,
+        transport: InstrumentedTransport(transport ?? AsyncHTTPClientTransport(), metrics: metrics))
     let store = try BotStore(path: config.storage.path)
     let context = BotContext(config: config, store: store, matrix: clients.matrix, logger: logger, now: now)
-    let watcher = config.notices.rooms.isEmpty ? nil : WatcherService(context: context, admin: clients.admin)
+    let watcher =
+        config.notices.rooms.isEmpty ? nil : WatcherService(context: context, admin: clients.admin, metrics: metrics)
     let executor = CommandExecutor(
         admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix,
         watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: now), logger: logger, now: now)
     var services: [any Service] = [
         OutboxService(context: context),
-        CommandWorker(context: context, executor: executor),
+        CommandWorker(context: context, executor: executor, metrics: metrics),
         SyncService(context: context),
     ]
     if let watcher { services.append(watcher) }
-    return FedBotServices(services: services, context: context, clients: clients, watcher: watcher)
+    if let address = config.metrics.listen {
+        services.append(MetricsServer.make(address: address, metrics: metrics, context: context, logger: logger))
+    }
+    return FedBotServices(services: services, context: context, clients: clients, watcher: watcher, metrics: metrics)
 }
 
 /// `fedbot run`: the bot until SIGTERM/SIGINT.

@@ -11,6 +11,7 @@ import Synchronization
 public struct CommandWorker: Service {
     let context: BotContext
     let executor: CommandExecutor
+    let metrics: FedBotMetrics?
     let authorizer: Authorizer
     /// Show typing when a command takes longer than this.
     let typingAfter: Duration
@@ -20,11 +21,13 @@ public struct CommandWorker: Service {
     private let creators = Locked<[String: RoomCreation]>([:])
 
     public init(
-        context: BotContext, executor: CommandExecutor, typingAfter: Duration = .milliseconds(400),
+        context: BotContext, executor: CommandExecutor, metrics: FedBotMetrics? = nil,
+        typingAfter: Duration = .milliseconds(400),
         followUpDelay: Duration = CommandExecutor.resetRecheckDelay
     ) {
         self.context = context
         self.executor = executor
+        self.metrics = metrics
         self.authorizer = Authorizer(
             operators: Set(context.config.bot.operators), minPowerLevel: context.config.bot.minPowerLevel)
         self.typingAfter = typingAfter
@@ -87,6 +90,7 @@ public struct CommandWorker: Service {
         guard decision.isAllowed else {
             context.logger.notice(
                 "Refused a command", metadata: ["sender": "\(sender)", "room": "\(command.roomID)"])
+            metrics?.commandRan("-", outcome: "refused")
             let key = "\(command.roomID) \(sender)"
             guard refusals.shouldAnswer(key, now: ContinuousClock.now) else { return (nil, nil) }
             return (authorizer.refusal(prefix: context.config.bot.prefix), nil)
@@ -95,6 +99,7 @@ public struct CommandWorker: Service {
             await executor.run(message: command.body)
         }
         guard let execution else { return (nil, nil) }
+        metrics?.commandRan(execution.command?.rawValue ?? "-", outcome: execution.outcome.rawValue)
         context.logger.info(
             "Ran command",
             metadata: ["sender": "\(sender)", "room": "\(command.roomID)", "outcome": "\(execution.outcome.rawValue)"])

@@ -33,11 +33,14 @@ public struct Execution: Sendable {
     public var outcome: Outcome
     /// Work to do a little later: after a reset, re-check the destination and report.
     public var followUp: FollowUp?
+    /// The command that ran, nil when the words did not parse.
+    public var command: CommandName?
 
-    public init(reply: Reply, outcome: Outcome, followUp: FollowUp? = nil) {
+    public init(reply: Reply, outcome: Outcome, followUp: FollowUp? = nil, command: CommandName? = nil) {
         self.reply = reply
         self.outcome = outcome
         self.followUp = followUp
+        self.command = command
     }
 }
 
@@ -92,11 +95,17 @@ public struct CommandExecutor: Sendable {
     }
 
     func usage(_ error: CommandError) -> Execution {
-        Execution(reply: UsageReply(error).render(context), outcome: .usageError)
+        Execution(reply: UsageReply(error).render(context), outcome: .usageError, command: error.command)
     }
 
     /// Runs one command. Never throws: every failure becomes a reply that says what to do.
     public func run(_ command: Command) async -> Execution {
+        var execution = await execute(command)
+        execution.command = command.name
+        return execution
+    }
+
+    func execute(_ command: Command) async -> Execution {
         do {
             switch command {
             case .help(let topic):

@@ -19,11 +19,15 @@ public final class WatcherService: Service, Sendable {
     let interval: Duration
     /// Most shared-room look-ups per poll (each is one request).
     let roomLookupsPerPoll: Int
+    let metrics: FedBotMetrics?
     private let lastScanCount = Mutex(0)
     private let lastPollResult = Mutex<PollReport?>(nil)
 
-    public init(context: BotContext, admin: SynapseAdminClient, roomLookupsPerPoll: Int = 50) {
+    public init(
+        context: BotContext, admin: SynapseAdminClient, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50
+    ) {
         self.context = context
+        self.metrics = metrics
         self.admin = admin
         let notices = context.config.notices
         self.policy = WatcherPolicy(
@@ -52,6 +56,7 @@ public final class WatcherService: Service, Sendable {
                 do {
                     _ = try await poll()
                 } catch {
+                    metrics?.pollFinished(failing: 0, total: 0, openIncidents: 0, duration: .zero, ok: false)
                     context.logger.warning(
                         "Federation poll failed; trying again next interval", metadata: ["error": "\(error)"])
                 }
@@ -117,6 +122,16 @@ public final class WatcherService: Service, Sendable {
             failing: failing.count, total: scan.total, requests: requests, notices: actions.count,
             duration: ContinuousClock.now - started)
         lastPollResult.withLock { $0 = report }
+        metrics?.pollFinished(
+            failing: failing.count, total: scan.total, openIncidents: next.incidents.count, duration: report.duration,
+            ok: true)
+        for action in actions {
+            switch action {
+            case .post: metrics?.notice(kind: "post")
+            case .edit: metrics?.notice(kind: "edit")
+            case .threadReply: metrics?.notice(kind: "thread_reply")
+            }
+        }
         if !actions.isEmpty {
             context.logger.info(
                 "Federation changed", metadata: ["failing": "\(failing.count)", "notices": "\(actions.count)"])
