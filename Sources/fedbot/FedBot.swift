@@ -10,7 +10,7 @@ struct FedBot: AsyncParsableCommand {
         commandName: "fedbot",
         abstract: "A Matrix bot that watches Synapse federation and answers !fed commands.",
         version: FedBotVersion.current,
-        subcommands: [Run.self, Fed.self]
+        subcommands: [Run.self, Fed.self, CheckConfigCommand.self, LoginCommand.self]
     )
 
     /// Usage errors exit 2 (DESIGN.md), not ArgumentParser's 64.
@@ -119,4 +119,61 @@ struct Run: AsyncParsableCommand {
 
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// `fedbot check-config`
+struct CheckConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check the config, the homeserver, the token, admin rights, the rooms and the state file.",
+        discussion: "Prints a checklist. Exit status: 0 all required checks pass, 1 a check failed, 2 invalid config.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let status = await CheckConfig.run(
+            explicitConfig: options.config, environment: ProcessInfo.processInfo.environment,
+            currentDirectory: FileManager.default.currentDirectoryPath,
+            logger: options.bootstrapLogging(default: .error),
+            print: { print($0) })
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// `fedbot login`
+struct LoginCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login",
+        abstract: "Log the bot's account in with its password and store the access token in a file (mode 0600).",
+        discussion:
+            "The password is read from the terminal without echo, or from standard input when piped; never from an argument."
+    )
+
+    @Option(help: "Homeserver URL (client-server API), e.g. https://matrix.example.org.")
+    var homeserver: String
+
+    @Option(help: "The bot account's user name or user ID.")
+    var user: String
+
+    @Option(help: "Device ID to log in as; keeping it stable keeps message deduplication across restarts.")
+    var deviceID: String = "FEDBOT"
+
+    @Option(help: "Where to write the token.")
+    var tokenFile: String = "fedbot.token"
+
+    @Option(help: "Log level.")
+    var logLevel: String = "error"
+
+    func run() async throws {
+        var logger = Logger(label: "fedbot")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .error
+        guard let password = Login.readPassword(prompt: "Password for \(user): ") else {
+            printError("fedbot: no password given")
+            throw ExitCode(OneShot.ExitStatus.usageError.rawValue)
+        }
+        let status = await Login.run(
+            homeserver: homeserver, user: user, password: password, deviceID: deviceID, tokenFile: tokenFile,
+            logger: logger, print: { print($0) }, printError: printError)
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
 }

@@ -27,4 +27,9 @@ enum SyncFilter {
             ]),
         ])
     }
+
+    /// For a one-off look at pending invites: no timelines, no state.
+    static var invitesOnly: String {
+        #"{"presence":{"not_types":["*"]},"account_data":{"not_types":["*"]},"room":{"ephemeral":{"not_types":["*"]},"account_data":{"not_types":["*"]},"state":{"not_types":["*"]},"timeline":{"limit":0}}}"#
+    }
 }
