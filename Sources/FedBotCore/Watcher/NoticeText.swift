@@ -34,7 +34,7 @@ public enum NoticeText {
             return Reply(
                 [
                     .line(
-                        "🚨 This homeserver may be cut off: \(bold: CountText.format(servers.count))\(active) servers unreachable since \(TimeText.short(first, now: now))"
+                        "🚨 Homeserver cut off? \(bold: CountText.format(servers.count))\(active) servers unreachable since \(TimeText.short(first, now: now))"
                     ),
                     .line(
                         "So many failing at once points at this server's network, DNS, TLS or firewall rather than at the remote servers."
@@ -56,7 +56,7 @@ public enum NoticeText {
     public static func edited(_ record: NoticeRecord, now: Timestamp) -> Reply {
         let servers = sortedServers(record)
         let first = record.servers.values.min() ?? now
-        if record.kind == .failure, let name = servers.first {
+        if servers.count == 1, let name = servers.first {
             let end = record.recovered[name] ?? now
             return Reply([
                 .line(
@@ -65,16 +65,15 @@ public enum NoticeText {
             ])
         }
         let title: Inline
+        var context: [Block] = []
         if record.isResolved {
             title =
                 "✅ All \(CountText.format(servers.count)) servers recovered (unreachable since \(TimeText.short(first, now: now)))"
         } else {
-            let what: String =
-                switch record.kind {
-                case .baseline: "already failing when I started"
-                case .outage: "unreachable at once: this homeserver may have been cut off"
-                default: "unreachable"
-                }
+            let what = record.kind == .baseline ? "failing" : "unreachable"
+            if record.kind == .outage {
+                context = [.line("They failed at once: this homeserver may have been cut off.")]
+            }
             title =
                 "⚠️ \(CountText.format(servers.count - record.recovered.count)) of \(CountText.format(servers.count)) servers still \(what) (since \(TimeText.short(first, now: now))), \(CountText.format(record.recovered.count)) recovered"
         }
@@ -89,7 +88,7 @@ public enum NoticeText {
         if servers.count > limit {
             items.append("… and \(CountText.format(servers.count - limit)) more")
         }
-        return Reply([.line(title), .bullets(items)])
+        return Reply([.line(title)] + context + [.bullets(items)])
     }
 
     /// The threaded reply when a destination recovers.

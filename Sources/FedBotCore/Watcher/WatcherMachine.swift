@@ -55,16 +55,32 @@ private struct Step {
             announce()
             remind()
         }
+        forgetUnreferencedNotices()
         state.lastPoll = now
     }
 
     mutating func newKey(_ kind: NoticeRecord.Kind) -> String {
-        defer { state.nextNoticeNumber += 1 }
-        return "\(kind.rawValue)-\(state.nextNoticeNumber)"
+        "\(kind.rawValue)-\(nextNumber())"
     }
 
+    /// A number never handed out before, for keys, edit revisions and reply keys: the clock cannot tell
+    /// polls apart (two in the same millisecond, or the clock stepping back).
+    mutating func nextNumber() -> Int {
+        defer { state.nextNoticeNumber += 1 }
+        return state.nextNoticeNumber
+    }
+
+    /// When it started failing: Synapse's `failure_ts`, but never after this poll (Synapse's clock may be ahead).
     func since(_ row: Destination) -> Timestamp {
-        Timestamp(milliseconds: row.failureTs ?? now.milliseconds)
+        Timestamp(milliseconds: min(row.failureTs ?? now.milliseconds, now.milliseconds))
+    }
+
+    /// Notices that no open incident refers to any more can never be edited again.
+    mutating func forgetUnreferencedNotices() {
+        let referenced = Set(state.incidents.values.compactMap(\.noticeKey))
+        for key in state.notices.keys where !referenced.contains(key) {
+            state.notices[key] = nil
+        }
     }
 
     /// First poll: destinations already failing become incidents, summarised in one notice.
@@ -97,12 +113,12 @@ private struct Step {
         }
         for key in touched.keys.sorted() {
             guard let record = state.notices[key] else { continue }
-            actions.append(.edit(key: key, revision: "\(now.milliseconds)", reply: NoticeText.edited(record, now: now)))
+            actions.append(.edit(key: key, revision: "\(nextNumber())", reply: NoticeText.edited(record, now: now)))
             for incident in touched[key, default: []].sorted(by: { $0.server < $1.server })
             where !isMuted(incident.server) {
                 actions.append(
                     .threadReply(
-                        key: key, replyKey: "\(key).recovered.\(incident.server).\(now.milliseconds)",
+                        key: key, replyKey: "\(key).recovered.\(incident.server).\(nextNumber())",
                         reply: NoticeText.recovered(incident.server, since: incident.since, now: now)))
             }
             if record.isResolved { state.notices[key] = nil }
@@ -130,7 +146,7 @@ private struct Step {
         guard !due.isEmpty else { return }
         let kind: NoticeRecord.Kind
         if let active = observation.activeDestinations, active > 0, due.count >= policy.outageMinimum,
-            Double(due.count) >= policy.outageShare * Double(active)
+            Double(due.count) / Double(active) >= policy.outageShare
         {
             kind = .outage
         } else {
@@ -169,7 +185,7 @@ private struct Step {
             }
             actions.append(
                 .threadReply(
-                    key: key, replyKey: "\(key).remind.\(now.milliseconds)",
+                    key: key, replyKey: "\(key).remind.\(nextNumber())",
                     reply: NoticeText.reminder(incidents, now: now, policy: policy)))
             for incident in incidents { state.incidents[incident.server]?.lastNoticeAt = now }
         }

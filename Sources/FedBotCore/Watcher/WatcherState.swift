@@ -4,7 +4,8 @@ public import SynapseAdmin
 /// A destination the watcher saw failing, from the poll that found it until it recovers.
 public struct Incident: Codable, Equatable, Sendable {
     public var server: String
-    /// Synapse's `failure_ts` when the incident opened: when federation with it started failing.
+    /// Synapse's `failure_ts` when the incident opened: when federation with it started failing. Never later than
+    /// `detectedAt` (Synapse's clock may be ahead of the bot's).
     public var since: Timestamp
     /// The poll that first saw it.
     public var detectedAt: Timestamp
