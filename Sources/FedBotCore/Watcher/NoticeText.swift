@@ -18,7 +18,8 @@ public enum NoticeText {
                 .line("⚠️ \(bold: name) unreachable since \(TimeText.short(first, now: now))"),
                 .line(details),
                 .line(
-                    "Details: \(code: "!fed show \(name)") · once it is back: \(code: "!fed reset \(name)")"),
+                    "Details: \(code: "\(policy.prefix) show \(name)") · once it is back: \(code: "\(policy.prefix) reset \(name)")"
+                ),
             ])
         case .group:
             return Reply(
@@ -28,7 +29,11 @@ public enum NoticeText {
                     )
                 ]
                     + list(record, servers, now: now, policy: policy)
-                    + [.line("Details: \(code: "!fed show SERVER") · once back: \(code: "!fed reset SERVER")")])
+                    + [
+                        .line(
+                            "Details: \(code: "\(policy.prefix) show SERVER") · once back: \(code: "\(policy.prefix) reset SERVER")"
+                        )
+                    ])
         case .outage:
             let active = record.activeDestinations.map { " of \(CountText.format($0)) active" } ?? ""
             return Reply(
@@ -40,7 +45,7 @@ public enum NoticeText {
                         "So many failing at once points at this server's network, DNS, TLS or firewall rather than at the remote servers."
                     ),
                 ] + list(record, servers, now: now, policy: policy)
-                    + [.line("Check: \(code: "!fed status") · \(code: "!fed list failing")")])
+                    + [.line("Check: \(code: "\(policy.prefix) status") · \(code: "\(policy.prefix) list failing")")])
         case .baseline:
             return Reply(
                 [
@@ -111,7 +116,8 @@ public enum NoticeText {
         }
         if incidents.count > policy.listLimit {
             items.append(
-                "… and \(CountText.format(incidents.count - policy.listLimit)) more: \(code: "!fed incidents")")
+                "… and \(CountText.format(incidents.count - policy.listLimit)) more: \(code: "\(policy.prefix) incidents")"
+            )
         }
         return Reply([
             .line(
@@ -139,7 +145,8 @@ public enum NoticeText {
         }
         if servers.count > policy.listLimit {
             items.append(
-                "… and \(CountText.format(servers.count - policy.listLimit)) more: \(code: "!fed list failing")")
+                "… and \(CountText.format(servers.count - policy.listLimit)) more: \(code: "\(policy.prefix) list failing")"
+            )
         }
         return [.bullets(items)]
     }

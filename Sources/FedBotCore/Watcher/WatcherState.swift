@@ -134,11 +134,14 @@ public struct WatcherPolicy: Sendable {
     public var outageShare: Double
     /// Destinations listed by name in one notice; the rest are counted.
     public var listLimit: Int
+    /// The command prefix, for the next steps a notice suggests.
+    public var prefix: String
 
     public init(
         minFailing: Duration = .zero, ignore: [Glob] = [], remindEvery: Duration = .zero, outageMinimum: Int = 10,
-        outageShare: Double = 0.5, listLimit: Int = 15
+        outageShare: Double = 0.5, listLimit: Int = 15, prefix: String = "!fed"
     ) {
+        self.prefix = prefix
         self.minFailing = minFailing
         self.ignore = ignore
         self.remindEvery = remindEvery

@@ -20,18 +20,23 @@ public final class WatcherService: Service, Sendable {
     /// Most shared-room look-ups per poll (each is one request).
     let roomLookupsPerPoll: Int
     let metrics: FedBotMetrics?
+    /// Which destinations had recent traffic (for the cut-off check); nil turns the check off.
+    public let activity: ActivityTracker?
     private let lastScanCount = Mutex(0)
     private let lastPollResult = Mutex<PollReport?>(nil)
 
     public init(
-        context: BotContext, admin: SynapseAdminClient, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50
+        context: BotContext, admin: SynapseAdminClient, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50,
+        activity: ActivityTracker? = ActivityTracker()
     ) {
         self.context = context
+        self.activity = activity
         self.metrics = metrics
         self.admin = admin
         let notices = context.config.notices
         self.policy = WatcherPolicy(
-            minFailing: notices.minFailing, ignore: notices.ignore, remindEvery: notices.remindEvery)
+            minFailing: notices.minFailing, ignore: notices.ignore, remindEvery: notices.remindEvery,
+            prefix: context.config.bot.prefix)
         self.interval = notices.interval
         self.roomLookupsPerPoll = roomLookupsPerPoll
     }
@@ -55,6 +60,9 @@ public final class WatcherService: Service, Sendable {
                 let started = ContinuousClock.now
                 do {
                     _ = try await poll()
+                    if let activity, activity.isDue(at: ContinuousClock.now), !stopping.isStopped {
+                        try await activity.walk(admin, now: ContinuousClock.now)
+                    }
                 } catch {
                     metrics?.pollFinished(failing: 0, total: 0, openIncidents: 0, duration: .zero, ok: false)
                     context.logger.warning(
@@ -111,7 +119,7 @@ public final class WatcherService: Service, Sendable {
         let mutes = try context.store.activeMutes(now: now.milliseconds)
         let observation = PollObservation(
             now: now, failing: Array(failing.values), total: scan.total, sharedRooms: sharedRooms,
-            activeDestinations: nil)
+            activeDestinations: activity?.activeDestinations)
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
         let rooms = await context.rooms.noticeRoomIDs
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms) }

@@ -1,0 +1,64 @@
+public import SynapseAdmin
+import Synchronization
+
+/// Which destinations have had recent successful traffic, for the "this homeserver may be cut off" check.
+///
+/// The admin API has no "active" filter, so every `refresh` (and once shortly after start) the tracker
+/// walks all destinations in large pages and counts those whose `last_successful_stream_ordering` moved
+/// since its previous walk. It keeps one hash and one number per destination (about 2.5 MB at 100,000),
+/// not the rows. Polls never wait for it: they use the last estimate.
+public final class ActivityTracker: Sendable {
+    struct State {
+        var orderings: [Int: Int64] = [:]
+        var active: Int?
+        var lastWalk: ContinuousClock.Instant?
+        var walks = 0
+    }
+
+    private let state = Mutex(State())
+    /// The first comparison walk comes this soon after the first one; later ones every `refresh`.
+    let firstRefresh: Duration
+    let refresh: Duration
+
+    public init(firstRefresh: Duration = .seconds(300), refresh: Duration = .seconds(1800)) {
+        self.firstRefresh = firstRefresh
+        self.refresh = refresh
+    }
+
+    /// Destinations whose deliveries advanced between the last two walks; nil before two walks.
+    public var activeDestinations: Int? { state.withLock { $0.active } }
+
+    /// Whether a walk is due at `now`.
+    public func isDue(at now: ContinuousClock.Instant) -> Bool {
+        state.withLock { state in
+            guard let last = state.lastWalk else { return true }
+            return now - last >= (state.walks < 2 ? firstRefresh : refresh)
+        }
+    }
+
+    /// Walks every destination once and updates the estimate. Returns rows seen and pages fetched.
+    @discardableResult
+    public func walk(_ admin: SynapseAdminClient, now: ContinuousClock.Instant) async throws -> (rows: Int, pages: Int)
+    {
+        var orderings: [Int: Int64] = [:]
+        orderings.reserveCapacity(state.withLock { $0.orderings.count })
+        var iterator = admin.allDestinations(pageSize: 5000).makeAsyncIterator()
+        var rows = 0
+        while let row = try await iterator.next() {
+            rows += 1
+            if let ordering = row.lastSuccessfulStreamOrdering { orderings[row.destination.hashValue] = ordering }
+        }
+        let pages = iterator.pages
+        state.withLock { state in
+            if state.lastWalk != nil {
+                state.active = orderings.reduce(into: 0) { count, entry in
+                    if let before = state.orderings[entry.key], entry.value > before { count += 1 }
+                }
+            }
+            state.orderings = orderings
+            state.lastWalk = now
+            state.walks += 1
+        }
+        return (rows, pages)
+    }
+}
