@@ -189,4 +189,21 @@ struct BotTests {
             #expect(!bot.text.contains("syt_invalid_token"))
         }
     }
+
+    @Test("a command buried under 60 later messages while the bot was down is still answered, once")
+    func gapIsBackfilled() async throws {
+        try await Lab.with(LabOptions()) { lab in
+            let harness = try await BotHarness.make(lab: lab)
+            defer { harness.cleanUp() }
+            let first = try await harness.startInProcess()
+            await first.stop()
+            let buried = try await harness.alice.say(harness.adminRoom, "!fed list")
+            for index in 1...60 { try await harness.alice.say(harness.adminRoom, "chatter \(index)") }
+            let second = try await harness.startInProcess()
+            let replies = try await harness.alice.waitForReplies(
+                to: buried, from: harness.botUser, in: harness.adminRoom, settle: .seconds(2))
+            #expect(replies.count == 1)
+            await second.stop()
+        }
+    }
 }

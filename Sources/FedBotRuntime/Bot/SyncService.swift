@@ -113,12 +113,14 @@ public struct SyncService: Service {
         let now = context.now().milliseconds
         var commands: [StoredCommand] = []
         for (roomID, room) in response.rooms.join.sorted(by: { $0.key < $1.key }) {
-            if room.limited && intake.adminRooms.contains(roomID) {
-                context.logger.notice(
-                    "More messages arrived in an admin room than one sync holds; older ones are skipped",
-                    metadata: ["room": "\(roomID)"])
+            var timeline = room.timeline
+            if room.limited, intake.adminRooms.contains(roomID), let prevBatch = room.prevBatch {
+                // More happened than one sync holds: fetch the gap, back as far as a command can be young
+                // enough to answer (events are deduplicated by ID, so overlap is harmless).
+                timeline =
+                    await backfill(roomID, from: prevBatch, since: now - intake.maxAge.wholeMilliseconds) + timeline
             }
-            for event in room.timeline {
+            for event in timeline {
                 if event.type == "m.room.encrypted", intake.adminRooms.contains(roomID), event.sender != me.rawValue {
                     await warnEncrypted(roomID)
                 }
@@ -142,6 +144,25 @@ public struct SyncService: Service {
             CrashPoint.afterRecord.reached()
             context.commandWakeup.signal()
         }
+    }
+
+    /// Events before `token` in an admin room, back to `since` (at most 10 pages), oldest first.
+    func backfill(_ roomID: String, from token: String, since: Int64) async -> [ClientEvent] {
+        guard let room = RoomID(roomID) else { return [] }
+        var events: [ClientEvent] = []
+        var token = token
+        for _ in 0..<10 {
+            guard let page = try? await context.matrix.messages(room, from: token) else {
+                context.logger.notice("Could not fetch missed messages", metadata: ["room": "\(roomID)"])
+                break
+            }
+            events += page.chunk
+            let oldest = page.chunk.compactMap(\.originServerTs).min() ?? 0
+            guard let end = page.end, !page.chunk.isEmpty, oldest >= since else { break }
+            token = end
+        }
+        context.logger.info("Fetched missed messages", metadata: ["room": "\(roomID)", "events": "\(events.count)"])
+        return events.reversed()
     }
 
     /// Joins invites to configured rooms; declines every other invite.

@@ -145,6 +145,24 @@ extension MatrixClient {
             body: HomeserverConnection.body(JSONValue.object(body)), timeout: .seconds(10), retry: .none)
     }
 
+    /// One page of `GET /rooms/{roomId}/messages`.
+    public struct MessagesPage: Sendable, Decodable {
+        public var chunk: [ClientEvent]
+        /// Token to continue from; absent at the end of the room's history.
+        public var end: String?
+    }
+
+    /// `GET /rooms/{roomId}/messages` from `token`, backwards (`b`) or forwards (`f`).
+    public func messages(_ room: RoomID, from token: String, direction: String = "b", limit: Int = 100) async throws
+        -> MessagesPage
+    {
+        let filter = #"{"types":["m.room.message"],"lazy_load_members":true}"#
+        return try await connection.json(
+            MessagesPage.self, .get, Self.v3 + ["rooms", room.rawValue, "messages"],
+            query: [("from", token), ("dir", direction), ("limit", String(limit)), ("filter", filter)],
+            retry: .idempotent)
+    }
+
     /// `GET /rooms/{roomId}/joined_members`: user IDs of the members.
     public func joinedMembers(_ room: RoomID) async throws -> [String] {
         struct Answer: Decodable { var joined: [String: JSONValue] }
