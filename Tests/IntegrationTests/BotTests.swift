@@ -177,7 +177,7 @@ struct BotTests {
     @Test("an invalid token makes `fedbot run` exit non-zero with one clear line")
     func invalidToken() async throws {
         try await Lab.with(LabOptions()) { lab in
-            let harness = try await BotHarness.make(lab: lab)
+            let harness = try await BotHarness.make(lab: lab, noticeInterval: "1s")  // the watcher too
             defer { harness.cleanUp() }
             try harness.writeConfig(operators: [], token: "syt_invalid_token")
             let bot = try harness.spawn(environment: [:])

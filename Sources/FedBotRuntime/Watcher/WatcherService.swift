@@ -53,7 +53,10 @@ public final class WatcherService: Service, Sendable {
     public var lastReport: PollReport? { lastPollResult.withLock { $0 } }
 
     public func run() async throws {
-        await context.roomsReady.wait()
+        // The notice rooms must be joined first; a shutdown (or a fatal error elsewhere) ends the wait.
+        let gate = context.roomsReady
+        await cancelWhenGracefulShutdown { await gate.wait() }
+        guard gate.isOpen else { return }
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !stopping.isStopped {
