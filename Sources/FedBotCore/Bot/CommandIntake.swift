@@ -34,19 +34,8 @@ public struct CommandIntake: Sendable {
     }
 
     public enum Decision: Sendable, Equatable {
-        case command(StoredCommandValue)
+        case command(StoredCommand)
         case ignore(Ignored)
-    }
-
-    /// The fields of a command event the bot keeps.
-    public struct StoredCommandValue: Sendable, Equatable {
-        public var eventID: String
-        public var roomID: String
-        public var sender: String
-        /// The text to parse, with pills resolved to IDs and the reply fallback dropped.
-        public var body: String
-        public var threadRoot: String?
-        public var originTs: Int64
     }
 
     public func classify(_ event: ClientEvent, in roomID: String, now: Int64) -> Decision {
@@ -70,9 +59,9 @@ public struct CommandIntake: Sendable {
         guard now - ts <= maxAge.wholeMilliseconds else { return .ignore(.tooOld) }
         let threadRoot = relation?["rel_type"]?.string == "m.thread" ? relation?["event_id"]?.string : nil
         return .command(
-            StoredCommandValue(
+            StoredCommand(
                 eventID: eventID, roomID: roomID, sender: event.sender, body: body, threadRoot: threadRoot,
-                originTs: ts))
+                originTs: ts, receivedAt: now))
     }
 }
 
@@ -112,5 +101,31 @@ public enum PillResolver {
     static func unescape(_ text: String) -> String {
         text.replacing("&lt;", with: "<").replacing("&gt;", with: ">").replacing("&quot;", with: "\"")
             .replacing("&#39;", with: "'").replacing("&amp;", with: "&")
+    }
+}
+
+/// A command accepted from a room, waiting for (or done with) its reply.
+public struct StoredCommand: Sendable, Equatable {
+    public var eventID: String
+    public var roomID: String
+    public var sender: String
+    public var body: String
+    /// The text to parse, with pills resolved to IDs and the reply fallback dropped (in `body`);
+    /// the thread the command was sent in, if any.
+    public var threadRoot: String?
+    public var originTs: Int64
+    public var receivedAt: Int64
+
+    public init(
+        eventID: String, roomID: String, sender: String, body: String, threadRoot: String?, originTs: Int64,
+        receivedAt: Int64
+    ) {
+        self.eventID = eventID
+        self.roomID = roomID
+        self.sender = sender
+        self.body = body
+        self.threadRoot = threadRoot
+        self.originTs = originTs
+        self.receivedAt = receivedAt
     }
 }

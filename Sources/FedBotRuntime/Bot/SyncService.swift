@@ -125,11 +125,8 @@ public struct SyncService: Service {
                     await warnEncrypted(roomID)
                 }
                 switch intake.classify(event, in: roomID, now: now) {
-                case .command(let value):
-                    commands.append(
-                        StoredCommand(
-                            eventID: value.eventID, roomID: value.roomID, sender: value.sender, body: value.body,
-                            threadRoot: value.threadRoot, originTs: value.originTs, receivedAt: now))
+                case .command(let command):
+                    commands.append(command)
                 case .ignore(let reason):
                     if reason == .tooOld || reason == .beforeFirstSync {
                         context.logger.info(

@@ -1,3 +1,4 @@
+public import FedBotCore
 import Foundation
 import GRDB
 import MatrixClient

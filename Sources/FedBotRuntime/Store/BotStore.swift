@@ -107,31 +107,6 @@ public final class BotStore: Sendable {
     }
 }
 
-/// A command accepted from a room, waiting for (or done with) its reply.
-public struct StoredCommand: Sendable, Equatable {
-    public var eventID: String
-    public var roomID: String
-    public var sender: String
-    public var body: String
-    /// The thread the command was sent in, if any.
-    public var threadRoot: String?
-    public var originTs: Int64
-    public var receivedAt: Int64
-
-    public init(
-        eventID: String, roomID: String, sender: String, body: String, threadRoot: String?, originTs: Int64,
-        receivedAt: Int64
-    ) {
-        self.eventID = eventID
-        self.roomID = roomID
-        self.sender = sender
-        self.body = body
-        self.threadRoot = threadRoot
-        self.originTs = originTs
-        self.receivedAt = receivedAt
-    }
-}
-
 /// A message to send, with the transaction ID that makes it unique.
 public struct OutgoingMessage: Sendable, Equatable {
     public var transactionID: String
