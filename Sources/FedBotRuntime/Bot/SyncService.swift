@@ -26,13 +26,17 @@ public struct SyncService: Service {
             since = try await initialSync(filterID: filterID)
         }
         var backoff = Duration.seconds(1)
+        // The first sync after a start returns at once: what arrived while the bot was down is handled
+        // without waiting, and /healthz turns healthy right away.
+        var timeout = Duration.zero
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let response: SyncResponse
             do {
-                let position = since
+                let (position, wait) = (since, timeout)
                 response = try await cancelWhenGracefulShutdown {
-                    try await context.matrix.sync(filter: filterID, since: position, timeout: pollTimeout)
+                    try await context.matrix.sync(filter: filterID, since: position, timeout: wait)
                 }
+                timeout = pollTimeout
             } catch is CancellationError {
                 break
             } catch let error as MatrixError {

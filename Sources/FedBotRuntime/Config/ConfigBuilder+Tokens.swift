@@ -84,7 +84,11 @@ extension ConfigBuilder {
                 "\(filePath): \(path) holds more than one word or line; it must contain just the token")
             return .failed
         }
-        if let mode = ConfigFiles.readableByOthers(path) {
+        // systemd credentials (LoadCredential=) are shared with the service through an ACL, which shows
+        // as group-read in the mode bits: not a leak.
+        let credentials = environment["CREDENTIALS_DIRECTORY"].map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        let isCredential = path.hasPrefix("/run/credentials/") || credentials.map { path.hasPrefix($0) } == true
+        if !isCredential, let mode = ConfigFiles.readableByOthers(path) {
             addWarning("\(filePath): \(path) can be read by other users (mode \(mode)); run chmod 600 \(path)")
         }
         return .found(Secret(trimmed), .file(key: filePath, path: path))
