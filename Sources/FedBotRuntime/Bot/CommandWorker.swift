@@ -149,17 +149,23 @@ public struct CommandWorker: Service {
         guard let me = context.me, let room = RoomID(roomID) else { return await operation() }
         let matrix = context.matrix
         let delay = typingAfter
-        let typing = Task {
-            try await Task.sleep(for: delay)
-            try await matrix.setTyping(room, user: me, typing: true)
-            return true
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                do {
+                    try await Task.sleep(for: delay)
+                    try await matrix.setTyping(room, user: me, typing: true)
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            let result = await operation()
+            group.cancelAll()
+            if await group.next() == true {
+                try? await matrix.setTyping(room, user: me, typing: false)
+            }
+            return result
         }
-        let result = await operation()
-        typing.cancel()
-        if (try? await typing.value) == true {
-            try? await matrix.setTyping(room, user: me, typing: false)
-        }
-        return result
     }
 
     func processFollowUps() async throws {
