@@ -36,13 +36,14 @@ extension SynapseAdminClient {
     /// remembered placement if the database says otherwise).
     ///
     /// - Parameters:
-    ///   - expected: how many failing rows the caller expects (e.g. the last scan's count), to size the
-    ///     first page: a small first page wastes little when nothing fails.
+    ///   - expected: how many failing rows the caller expects, to size the first page (a small first page
+    ///     wastes little when nothing fails); by default the count this client's last scan found.
     ///   - pageSize: the largest page to ask for.
-    public func failingDestinations(expected: Int = 0, pageSize: Int = 5000) async throws(SynapseAdminError)
+    public func failingDestinations(expected: Int? = nil, pageSize: Int = 5000) async throws(SynapseAdminError)
         -> FailingScan
     {
         var requests = 0
+        let expected = expected ?? lastFailingCount.withLock { $0 }
         let firstLimit = min(max(pageSize, 1), max(50, expected + expected / 4 + 10))
         let known = placement.withLock { $0 }
         var current = known ?? .high
@@ -77,7 +78,8 @@ extension SynapseAdminClient {
                 }
                 guard let next = DestinationWalk.Iterator.offset(after: offset, page: page) else { break }
                 offset = next
-                limit = max(1, pageSize)
+                // Grow geometrically: a page past the last failing row is downloaded in full.
+                limit = min(max(1, pageSize), limit * 4)
             }
             if firstRowHealthy && !attemptedFlip {
                 // Nothing failing, or the placement is not what we thought: ask the other end.
@@ -89,6 +91,7 @@ extension SynapseAdminClient {
                     current = current.flipped
                     continue
                 }
+                lastFailingCount.withLock { $0 = 0 }
                 return FailingScan(failing: [], total: total, requests: requests, placement: known)
             }
             if !found.isEmpty {
@@ -100,6 +103,7 @@ extension SynapseAdminClient {
                 let (l, r) = (lhs.failureTs ?? 0, rhs.failureTs ?? 0)
                 return l != r ? l < r : lhs.destination.utf8.lexicographicallyPrecedes(rhs.destination.utf8)
             }
+            lastFailingCount.withLock { $0 = failing.count }
             return FailingScan(failing: failing, total: total, requests: requests, placement: placement.withLock { $0 })
         }
     }

@@ -14,6 +14,8 @@ public final class SynapseAdminClient: Sendable {
     let timeout: Duration
     /// Where the database behind Synapse sorts NULLs, learnt from the data (see `NullPlacement`).
     let placement = Mutex<NullPlacement?>(nil)
+    /// Failing rows the last scan found, to size the next scan's first page.
+    let lastFailingCount = Mutex(0)
 
     public init(connection: HomeserverConnection, retry: RetryPolicy = .idempotent, timeout: Duration = .seconds(30)) {
         self.connection = connection

@@ -10,7 +10,7 @@ struct ActivityTrackerTests {
     func advancedDeliveries() async throws {
         try await Lab.with(LabOptions(synthetic: 200)) { lab in
             let clients = LabClients(lab: lab, token: lab.info.users.admin.accessToken)
-            let tracker = ActivityTracker(firstRefresh: .zero, refresh: .zero)
+            let tracker = ActivityTracker(startDelay: .zero, firstRefresh: .zero, refresh: .zero)
             let first = try await tracker.walk(clients.admin, now: ContinuousClock.now)
             #expect(first.rows == 201)
             #expect(tracker.activeDestinations == nil, "one walk cannot tell what moved")

@@ -1,12 +1,13 @@
 import FedBotCore
 import MatrixClient
 
-/// The `/sync` filter: only the event types the bot reads, lazy-loaded members, no presence, no
-/// ephemeral events, no account data. Keeps long-poll answers small.
+/// The `/sync` filter: only the admin rooms, only the event types the bot reads, lazy-loaded members, no
+/// presence, no ephemeral events, no account data. Keeps long-poll answers small even for an account
+/// in many busy rooms. (Invites are not filtered by room, so invites to configured rooms still arrive.)
 enum SyncFilter {
     static let timelineLimit = 50
 
-    static var json: JSONValue {
+    static func json(adminRooms: Set<String>) -> JSONValue {
         let none: JSONValue = .object(["not_types": .array([.string("*")])])
         let stateTypes = ["m.room.power_levels", "m.room.create", "m.room.encryption", "m.room.canonical_alias"]
         let timelineTypes = ["m.room.message", "m.room.encrypted", "m.room.member"] + stateTypes
@@ -14,6 +15,7 @@ enum SyncFilter {
             "presence": none,
             "account_data": none,
             "room": .object([
+                "rooms": .array(adminRooms.sorted().map(JSONValue.string)),
                 "ephemeral": none,
                 "account_data": none,
                 "state": .object([

@@ -18,13 +18,18 @@ public struct SyncService: Service {
 
     public func run() async throws {
         let me = try await startUp()
-        let filterID = try await retrying("upload the sync filter") {
-            try await context.matrix.uploadFilter(SyncFilter.json, for: me)
-        }
+        var filter = try await uploadFilter(for: me)
         var since = try context.store.value(BotStore.Key.nextBatch)
         if since == nil {
-            since = try await initialSync(filterID: filterID)
+            do {
+                let filterID = filter.id
+                since = try await cancelWhenGracefulShutdown { try await initialSync(filterID: filterID) }
+            } catch is CancellationError {
+                context.logger.info("Sync stopped during the first sync")
+                return
+            }
         }
+        let notBefore = Int64(try context.store.value(BotStore.Key.firstSyncAt) ?? "0") ?? 0
         var backoff = Duration.seconds(1)
         // The first sync after a start returns at once: what arrived while the bot was down is handled
         // without waiting, and /healthz turns healthy right away.
@@ -32,7 +37,11 @@ public struct SyncService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let response: SyncResponse
             do {
-                let (position, wait) = (since, timeout)
+                if await context.rooms.adminRoomIDs != filter.rooms {
+                    // A configured room was joined after an invite: let its events through.
+                    filter = try await uploadFilter(for: me)
+                }
+                let (position, wait, filterID) = (since, timeout, filter.id)
                 response = try await cancelWhenGracefulShutdown {
                     try await context.matrix.sync(filter: filterID, since: position, timeout: wait)
                 }
@@ -50,7 +59,7 @@ public struct SyncService: Service {
                 continue
             }
             backoff = .seconds(1)
-            try await handle(response, me: me)
+            try await handle(response, me: me, notBefore: notBefore)
             since = response.nextBatch
             context.health.syncSucceeded(at: context.now())
         }
@@ -104,13 +113,27 @@ public struct SyncService: Service {
         return response.nextBatch
     }
 
-    func handle(_ response: SyncResponse, me: UserID) async throws {
+    /// The uploaded filter and the admin rooms it lets through.
+    struct UploadedFilter {
+        var id: String
+        var rooms: Set<String>
+    }
+
+    /// Uploads the sync filter for the admin rooms known now: other rooms' messages never leave Synapse.
+    func uploadFilter(for me: UserID) async throws -> UploadedFilter {
+        let rooms = await context.rooms.adminRoomIDs
+        let id = try await retrying("upload the sync filter") {
+            try await context.matrix.uploadFilter(SyncFilter.json(adminRooms: rooms), for: me)
+        }
+        return UploadedFilter(id: id, rooms: rooms)
+    }
+
+    func handle(_ response: SyncResponse, me: UserID, notBefore: Int64) async throws {
         await handleInvites(response)
         await noteRoomState(response)
         for (roomID, _) in response.rooms.leave where await context.rooms.adminRoomIDs.contains(roomID) {
             context.logger.warning("The bot left or was removed from an admin room", metadata: ["room": "\(roomID)"])
         }
-        let notBefore = Int64(try context.store.value(BotStore.Key.firstSyncAt) ?? "0") ?? 0
         let intake = CommandIntake(
             botUser: me.rawValue, prefix: context.config.bot.prefix, adminRooms: await context.rooms.adminRoomIDs,
             notBefore: notBefore, maxAge: context.config.bot.maxCommandAge)

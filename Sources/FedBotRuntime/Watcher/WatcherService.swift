@@ -22,7 +22,6 @@ public final class WatcherService: Service, Sendable {
     let metrics: FedBotMetrics?
     /// Which destinations had recent traffic (for the cut-off check); nil turns the check off.
     public let activity: ActivityTracker?
-    private let lastScanCount = Mutex(0)
     private let lastPollResult = Mutex<PollReport?>(nil)
 
     public init(
@@ -88,9 +87,8 @@ public final class WatcherService: Service, Sendable {
         let started = ContinuousClock.now
         let state = try context.store.watcherState()
         var requests = 0
-        let scan = try await admin.failingDestinations(expected: lastScanCount.withLock { $0 })
+        let scan = try await admin.failingDestinations()
         requests += scan.requests
-        lastScanCount.withLock { $0 = scan.failing.count }
         var failing = Dictionary(scan.failing.map { ($0.destination, $0) }, uniquingKeysWith: { first, _ in first })
 
         // Open incidents the scan did not return: ask for them directly before calling them recovered.
