@@ -136,6 +136,22 @@ extension MatrixClient {
         ).event_id
     }
 
+    /// Reacts to `eventID` with `key` (an `m.annotation`, e.g. "✅"). Synapse refuses the same reaction
+    /// twice from one user (400 `M_DUPLICATE_ANNOTATION`); that counts as done.
+    @discardableResult
+    public func react(_ room: RoomID, to eventID: String, key: String, transactionID: String) async throws -> EventID? {
+        let content: JSONValue = .object([
+            "m.relates_to": .object([
+                "rel_type": .string("m.annotation"), "event_id": .string(eventID), "key": .string(key),
+            ])
+        ])
+        do {
+            return try await send(room, type: "m.reaction", transactionID: transactionID, content: content)
+        } catch let error as MatrixError where error.errcode == "M_DUPLICATE_ANNOTATION" {
+            return nil
+        }
+    }
+
     /// `PUT /rooms/{roomId}/typing/{userId}`.
     public func setTyping(_ room: RoomID, user: UserID, typing: Bool, timeout: Duration = .seconds(20)) async throws {
         var body: [String: JSONValue] = ["typing": .bool(typing)]
