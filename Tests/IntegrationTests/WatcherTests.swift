@@ -74,7 +74,12 @@ struct WatcherTests {
 
             try await lab.startB()
             let reset = try await harness.alice.say(harness.adminRoom, "!fed reset \(b)")
-            _ = try await harness.alice.waitForReplies(to: reset, from: harness.botUser, in: harness.adminRoom)
+            // The reply, then the follow-up a few seconds later with the re-checked state.
+            let resetReplies = try await harness.alice.waitForReplies(
+                to: reset, from: harness.botUser, in: harness.adminRoom, count: 2, settle: .seconds(1))
+            #expect(resetReplies.count == 2)
+            #expect(resetReplies.first?.content["body"]?.string?.hasPrefix("🔄 Reset \(b)") == true)
+            #expect(resetReplies.last?.content["body"]?.string?.hasPrefix("✅ \(b): no failure since the reset") == true)
             let notice = try #require(notices[0].eventID)
             let deadline = ContinuousClock.now + .seconds(60)
             var edits: [ClientEvent] = []

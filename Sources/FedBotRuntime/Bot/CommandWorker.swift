@@ -19,6 +19,8 @@ public struct CommandWorker: Service {
     let followUpDelay: Duration
     private let refusals = RefusalLimiter(interval: .seconds(600))
     private let creators = Locked<[String: RoomCreation]>([:])
+    /// When the next follow-up is due: kept in memory so that the hot path does not ask the store.
+    private let followUpDue = Locked<Int64?>(nil)
 
     public init(
         context: BotContext, executor: CommandExecutor, metrics: FedBotMetrics? = nil,
@@ -35,6 +37,8 @@ public struct CommandWorker: Service {
     }
 
     public func run() async throws {
+        let stored = try? context.store.nextFollowUpDue()
+        followUpDue.withLock { $0 = stored ?? nil }
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !stopping.isStopped {
@@ -55,7 +59,7 @@ public struct CommandWorker: Service {
     }
 
     private func nextWait() -> Duration {
-        guard let due = try? context.store.nextFollowUpDue() else { return .seconds(30) }
+        guard let due = followUpDue.withLock({ $0 }) else { return .seconds(30) }
         let wait = Duration.milliseconds(due - context.now().milliseconds)
         return max(.milliseconds(10), min(wait, .seconds(30)))
     }
@@ -66,7 +70,9 @@ public struct CommandWorker: Service {
             let (reply, followUp) = await answer(command)
             var followUpRecord: (json: String, due: Int64)?
             if let followUp, let json = try? String(decoding: JSONEncoder().encode(followUp), as: UTF8.self) {
-                followUpRecord = (json, context.now().milliseconds + followUpDelay.wholeMilliseconds)
+                let due = context.now().milliseconds + followUpDelay.wholeMilliseconds
+                followUpRecord = (json, due)
+                followUpDue.withLock { $0 = min($0 ?? due, due) }
             }
             let message = reply.map {
                 OutgoingMessage(
@@ -169,7 +175,13 @@ public struct CommandWorker: Service {
     }
 
     func processFollowUps() async throws {
-        for (command, json) in try context.store.dueFollowUps(now: context.now().milliseconds) {
+        let now = context.now().milliseconds
+        guard let due = followUpDue.withLock({ $0 }), due <= now else { return }
+        defer {
+            let next = try? context.store.nextFollowUpDue()
+            followUpDue.withLock { $0 = next ?? nil }
+        }
+        for (command, json) in try context.store.dueFollowUps(now: now) {
             var message: OutgoingMessage?
             if let followUp = try? JSONDecoder().decode(FollowUp.self, from: Data(json.utf8)) {
                 let reply = await executor.run(followUp)

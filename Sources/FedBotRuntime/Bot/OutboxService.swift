@@ -1,4 +1,5 @@
 import FedBotCore
+import Foundation
 import Logging
 import MatrixClient
 public import ServiceLifecycle
@@ -44,15 +45,15 @@ public struct OutboxService: Service {
             }
             guard !batch.isEmpty else { return }
             for entry in batch {
-                guard let room = RoomID(entry.message.roomID) else {
+                guard let room = RoomID(entry.roomID) else {
                     try? context.store.markFailed(entry.id, reason: "invalid room ID")
                     continue
                 }
                 guard let content = resolveReferences(entry) else { continue }
                 do {
                     let eventID = try await context.matrix.send(
-                        room, type: entry.message.eventType, transactionID: entry.message.transactionID,
-                        content: content)
+                        room, type: entry.eventType, transactionID: entry.transactionID,
+                        encodedContent: content)
                     CrashPoint.afterSend.reached()
                     try context.store.markSent(entry.id, eventID: eventID.rawValue, now: context.now().milliseconds)
                     backoff = .milliseconds(500)
@@ -61,7 +62,7 @@ public struct OutboxService: Service {
                     let wait = error.isRateLimited ? (error.retryAfter ?? backoff) : backoff
                     context.logger.notice(
                         "Sending delayed",
-                        metadata: ["txn": "\(entry.message.transactionID)", "error": "\(error)", "retry_in": "\(wait)"])
+                        metadata: ["txn": "\(entry.transactionID)", "error": "\(error)", "retry_in": "\(wait)"])
                     if stopping.isStopped && wait > .seconds(2) { return }
                     try? await Task.sleep(for: wait)
                     backoff = min(backoff * 2, maxBackoff)
@@ -69,7 +70,7 @@ public struct OutboxService: Service {
                 } catch let error as MatrixError {
                     context.logger.error(
                         "The homeserver refused a message; giving up on it",
-                        metadata: ["txn": "\(entry.message.transactionID)", "room": "\(room)", "error": "\(error)"])
+                        metadata: ["txn": "\(entry.transactionID)", "room": "\(room)", "error": "\(error)"])
                     try? context.store.markFailed(entry.id, reason: error.description)
                 } catch {
                     context.logger.error("Sending failed", metadata: ["error": "\(error)"])
@@ -79,11 +80,13 @@ public struct OutboxService: Service {
         }
     }
 
-    /// The content with references to earlier messages (an edit's target, a thread's root) replaced by
-    /// their event IDs; nil (and the message marked failed) when a referenced message was never sent.
-    func resolveReferences(_ entry: OutboxEntry) -> JSONValue? {
-        let references = OutboxReference.references(in: entry.message.content)
-        guard !references.isEmpty else { return entry.message.content }
+    /// The content to send, with references to earlier messages (an edit's target, a thread's root)
+    /// replaced by their event IDs; nil (and the message marked failed) when a referenced message was
+    /// never sent. Without references the stored JSON goes out as it is.
+    func resolveReferences(_ entry: OutboxEntry) -> Data? {
+        guard entry.rawContent.range(of: Data(OutboxReference.prefix.utf8)) != nil else { return entry.rawContent }
+        let content = entry.message.content
+        let references = OutboxReference.references(in: content)
         var eventIDs: [String: String] = [:]
         for reference in references {
             switch (try? context.store.transactionState(reference)) ?? .missing {
@@ -93,11 +96,11 @@ public struct OutboxService: Service {
                 // Messages go out in order, so the referenced one was sent or given up on before this.
                 context.logger.warning(
                     "Dropping a message whose original was never sent",
-                    metadata: ["txn": "\(entry.message.transactionID)", "refers_to": "\(reference)"])
+                    metadata: ["txn": "\(entry.transactionID)", "refers_to": "\(reference)"])
                 try? context.store.markFailed(entry.id, reason: "refers to \(reference), which was never sent")
                 return nil
             }
         }
-        return OutboxReference.resolve(entry.message.content, eventIDs)
+        return try? HomeserverConnection.body(OutboxReference.resolve(content, eventIDs))
     }
 }

@@ -106,7 +106,7 @@ public struct SyncService: Service {
             try await context.matrix.sync(filter: filterID, since: nil, timeout: .zero)
         }
         await handleInvites(response)
-        await noteRoomState(response)
+        await noteRoomState(response, adminRooms: await context.rooms.adminRoomIDs)
         try context.store.recordSync(nextBatch: response.nextBatch, commands: [])
         context.health.syncSucceeded(at: context.now())
         context.logger.info("First sync done; commands from now on are answered")
@@ -129,13 +129,14 @@ public struct SyncService: Service {
     }
 
     func handle(_ response: SyncResponse, me: UserID, notBefore: Int64) async throws {
-        await handleInvites(response)
-        await noteRoomState(response)
-        for (roomID, _) in response.rooms.leave where await context.rooms.adminRoomIDs.contains(roomID) {
+        if !response.rooms.invite.isEmpty { await handleInvites(response) }
+        let adminRooms = await context.rooms.adminRoomIDs
+        await noteRoomState(response, adminRooms: adminRooms)
+        for (roomID, _) in response.rooms.leave where adminRooms.contains(roomID) {
             context.logger.warning("The bot left or was removed from an admin room", metadata: ["room": "\(roomID)"])
         }
         let intake = CommandIntake(
-            botUser: me.rawValue, prefix: context.config.bot.prefix, adminRooms: await context.rooms.adminRoomIDs,
+            botUser: me.rawValue, prefix: context.config.bot.prefix, adminRooms: adminRooms,
             notBefore: notBefore, maxAge: context.config.bot.maxCommandAge)
         let now = context.now().milliseconds
         var commands: [StoredCommand] = []
@@ -215,9 +216,8 @@ public struct SyncService: Service {
     }
 
     /// Notices encryption being turned on in an admin room.
-    func noteRoomState(_ response: SyncResponse) async {
-        let admin = await context.rooms.adminRoomIDs
-        for (roomID, room) in response.rooms.join where admin.contains(roomID) {
+    func noteRoomState(_ response: SyncResponse, adminRooms: Set<String>) async {
+        for (roomID, room) in response.rooms.join where adminRooms.contains(roomID) {
             if (room.state + room.timeline).contains(where: { $0.type == "m.room.encryption" && $0.isState }) {
                 await warnEncrypted(roomID)
             }

@@ -26,6 +26,13 @@ public final class Wakeup: Sendable {
 
     /// Returns when signalled, after `timeout`, or when the task is cancelled, whichever comes first.
     public func wait(timeout: Duration) async {
+        // Already rung: no timer needed.
+        if state.withLock({ state in
+            defer { state.pending = false }
+            return state.pending
+        }) {
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForSignal() }
             group.addTask { try? await Task.sleep(for: timeout) }

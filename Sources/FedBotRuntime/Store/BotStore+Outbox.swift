@@ -34,13 +34,9 @@ extension BotStore {
                     """, arguments: [limit]
             ).map { row in
                 let text: String = row["content"]
-                let content = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .object([:])
                 return OutboxEntry(
-                    id: row["id"],
-                    message: OutgoingMessage(
-                        transactionID: row["txn_id"], roomID: row["room_id"], eventType: row["event_type"],
-                        content: content),
-                    attempts: row["attempts"])
+                    id: row["id"], transactionID: row["txn_id"], roomID: row["room_id"], eventType: row["event_type"],
+                    rawContent: Data(text.utf8), attempts: row["attempts"])
             }
         }
     }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import GRDB
 public import MatrixClient
 
@@ -122,9 +122,21 @@ public struct OutgoingMessage: Sendable, Equatable {
     }
 }
 
-/// A row of the outbox.
+/// A row of the outbox. The content stays the JSON text it was stored as: sending it needs no
+/// decoding, unless it refers to an earlier message (`OutboxReference`).
 public struct OutboxEntry: Sendable, Equatable {
     public var id: Int64
-    public var message: OutgoingMessage
+    public var transactionID: String
+    public var roomID: String
+    public var eventType: String
+    /// The content as stored (JSON).
+    public var rawContent: Data
     public var attempts: Int
+
+    /// The message, with its content decoded.
+    public var message: OutgoingMessage {
+        OutgoingMessage(
+            transactionID: transactionID, roomID: roomID, eventType: eventType,
+            content: (try? JSONDecoder().decode(JSONValue.self, from: rawContent)) ?? .object([:]))
+    }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension MatrixClient {
     /// `POST /login` with a password. Returns the new token and device; the caller stores them.
@@ -129,10 +129,17 @@ extension MatrixClient {
     /// `PUT /rooms/{roomId}/send/{type}/{txnId}`. The same `transactionID` always yields the same event:
     /// the server deduplicates retries, also after a crash, as long as the device stays the same.
     public func send(_ room: RoomID, type: String, transactionID: String, content: JSONValue) async throws -> EventID {
+        try await send(
+            room, type: type, transactionID: transactionID, encodedContent: HomeserverConnection.body(content))
+    }
+
+    /// `send` with the content already encoded as JSON.
+    public func send(_ room: RoomID, type: String, transactionID: String, encodedContent: Data) async throws -> EventID
+    {
         struct Answer: Decodable { var event_id: EventID }
         return try await connection.json(
-            Answer.self, .put, Self.v3 + ["rooms", room.rawValue, "send", type, transactionID],
-            body: HomeserverConnection.body(content), retry: .none
+            Answer.self, .put, Self.v3 + ["rooms", room.rawValue, "send", type, transactionID], body: encodedContent,
+            retry: .none
         ).event_id
     }
 
