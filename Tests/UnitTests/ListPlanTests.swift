@@ -203,7 +203,11 @@ private let datasets: [Dataset] = [
 ]
 
 /// Pages through `!fed list` with `options` until the first empty page, answering each window like Synapse.
-private func pageThrough(_ synapse: FakeSynapse, _ options: ListOptions, placementKnown: Bool = true)
+/// With `extra`, windows are fetched the way the executor does: the page plus `extra` rows first, then
+/// on in growing chunks until the page is full.
+private func pageThrough(
+    _ synapse: FakeSynapse, _ options: ListOptions, placementKnown: Bool = true, extra: Int? = nil
+)
     -> (names: [String], plans: [ListPlan])
 {
     let failing = synapse.failing.filter { nameMatches($0.name, options.text) }.map(\.printed)
@@ -217,7 +221,21 @@ private func pageThrough(_ synapse: FakeSynapse, _ options: ListOptions, placeme
         let plan = ListPlan(options: paged, failing: failing, total: total, placement: placement)
         plans.append(plan)
         var window: [Destination]?
-        if let query = plan.window {
+        if let extra, var query = plan.window(extra: extra) {
+            var fetched: [Destination] = []
+            while true {
+                let page = synapse.answer(query).destinations
+                fetched += page
+                if plan.isComplete(plan.rows(window: fetched)) || page.count < query.limit
+                    || fetched.count >= plan.maximumWindow
+                {
+                    break
+                }
+                query.from += page.count
+                query.limit = min(plan.maximumWindow - fetched.count, query.limit * 4)
+            }
+            window = fetched
+        } else if let query = plan.window {
             #expect(query.from >= 0 && query.limit >= 1, "invalid query \(query)")
             #expect(query.nameContains == options.text)
             window = synapse.answer(query).destinations
@@ -259,6 +277,10 @@ private func pageThrough(_ synapse: FakeSynapse, _ options: ListOptions, placeme
                                 #expect(more == (plan.pageRange.upperBound < expected.count))
                             }
                             #expect(Set(names).count == names.count, "a destination shown twice")
+                            // Fetching the window in small growing parts gives the same pages.
+                            for extra in [0, 1] {
+                                #expect(pageThrough(synapse, options, extra: extra).names == expected)
+                            }
                         }
                     }
                 }

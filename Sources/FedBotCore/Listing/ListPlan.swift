@@ -36,7 +36,13 @@ public struct ListPlan: Sendable {
     }
 
     /// The query for the rows this page needs from Synapse, or nil when the failing rows are enough.
-    public var window: DestinationQuery? {
+    public var window: DestinationQuery? { window(extra: failing.count) }
+
+    /// The first part of the window: `extra` rows beyond the page's size instead of one per failing
+    /// destination (failing rows are usually far fewer within one page's stretch of names). When
+    /// `rows(window:)` then comes up short, fetch on from where the window ended (`isComplete`).
+    public func window(extra: Int) -> DestinationQuery? {
+        let extra = max(0, min(extra, failing.count))
         let range = pageRange
         guard !range.isEmpty else { return nil }
         switch (options.filter, serverOrder) {
@@ -52,11 +58,19 @@ public struct ListPlan: Sendable {
             let healthyStart = max(0, range.lowerBound - failing.count)
             let healthyEnd = range.upperBound - failing.count
             guard healthyEnd > 0 else { return nil }
-            return healthyWindow(healthyStart..<healthyEnd, order: nameOrder)
+            return healthyWindow(healthyStart..<healthyEnd, order: nameOrder, extra: extra)
         case (.healthy, let order):
-            return healthyWindow(range, order: order ?? nameOrder)
+            return healthyWindow(range, order: order ?? nameOrder, extra: extra)
         }
     }
+
+    /// Whether `rows` fill this page (or all there is of it).
+    public func isComplete(_ rows: [Destination]) -> Bool {
+        rows.count >= pageRange.count
+    }
+
+    /// The most rows a window can need: the page plus every failing row.
+    public var maximumWindow: Int { pageRange.count + failing.count }
 
     /// The rows of this page, given the answer to `window` (nil when `window` was nil).
     public func rows(window page: [Destination]?) -> [Destination] {
@@ -157,9 +171,9 @@ public struct ListPlan: Sendable {
     // MARK: Healthy windows
 
     /// Healthy ranks `range` sit at positions `range.lowerBound…range.upperBound + failing.count` at most.
-    func healthyWindow(_ range: Range<Int>, order: ServerOrder) -> DestinationQuery {
+    func healthyWindow(_ range: Range<Int>, order: ServerOrder, extra: Int) -> DestinationQuery {
         DestinationQuery(
-            from: range.lowerBound, limit: range.count + failing.count, nameContains: options.text,
+            from: range.lowerBound, limit: range.count + extra, nameContains: options.text,
             orderBy: order.column, direction: order.direction)
     }
 

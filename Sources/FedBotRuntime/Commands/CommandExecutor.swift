@@ -154,11 +154,19 @@ public struct CommandExecutor: Sendable {
             total = try await admin.destinations(DestinationQuery(limit: 1, nameContains: text)).total
         }
         let plan = ListPlan(options: options, failing: failing, total: total, placement: scan.placement)
-        var window: [Destination]?
-        if let query = plan.window {
-            window = try await admin.destinations(query).destinations
+        guard var query = plan.window(extra: 16) else { return ListResult(plan: plan, rows: plan.rows(window: nil)) }
+        // Usually one request of a page and a few rows: fetch on only when failing rows took the room.
+        var window: [Destination] = []
+        while true {
+            let page = try await admin.destinations(query).destinations
+            window += page
+            let rows = plan.rows(window: window)
+            if plan.isComplete(rows) || page.count < query.limit || window.count >= plan.maximumWindow {
+                return ListResult(plan: plan, rows: rows)
+            }
+            query.from += page.count
+            query.limit = min(plan.maximumWindow - window.count, query.limit * 4)
         }
-        return ListResult(plan: plan, rows: plan.rows(window: window))
     }
 
     func show(_ server: ServerName) async throws -> ShowResult {
