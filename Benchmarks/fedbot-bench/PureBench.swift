@@ -1,4 +1,5 @@
 import FedBotCore
+import Foundation
 import MatrixClient
 import SynapseAdmin
 
@@ -118,6 +119,44 @@ enum PureBench {
             showRates.append(Double(showIterations) / elapsed.seconds)
         }
         report.add("render ShowResult: replies/s", Stats.median(showRates), "replies/s")
+
+        // A page of 1,260 destinations as Synapse prints it (a poll or `!fed list` at 100k with 1,000 failing).
+        let page = pageJSON(rows: 1_260, failing: 1_000, now: now)
+        let decodeIterations = quick ? 10 : 40
+        for (name, decode) in [
+            ("JSONDecoder", { (data: Data) in (try? JSONDecoder().decode(DestinationPage.self, from: data))?.total }),
+            ("DestinationPage(scanning:)", { (data: Data) in DestinationPage(scanning: data)?.total }),
+        ] as [(String, (Data) -> Int?)] {
+            var times: [Double] = []
+            for _ in 0..<runs {
+                let started = ContinuousClock.now
+                for _ in 0..<decodeIterations { sink &+= decode(page) ?? -1_000_000 }
+                times.append((ContinuousClock.now - started).milliseconds / Double(decodeIterations))
+            }
+            report.add(
+                "decode a page of 1,260 destinations (\(page.count / 1024) KiB), \(name)", Stats.median(times), "ms")
+        }
         if sink == 42 { log("(sink \(sink))") }
+    }
+
+    /// A page of destinations in Synapse's compact JSON: `failing` rows first, then healthy ones.
+    static func pageJSON(rows: Int, failing: Int, now: Timestamp) -> Data {
+        var json = #"{"destinations":["#
+        for index in 0..<rows {
+            if index > 0 { json += "," }
+            let name = "bench-\(index < failing ? "failing" : "healthy")-\(index).example.org"
+            let last = index % 3 == 0 ? "null" : String(100_000 + index)
+            if index < failing {
+                json +=
+                    #"{"destination":"\#(name)","retry_last_ts":\#(now.milliseconds - 30_000),"retry_interval":600000,"#
+                    + #""failure_ts":\#(now.milliseconds - Int64(index) * 60_000),"last_successful_stream_ordering":\#(last)}"#
+            } else {
+                json +=
+                    #"{"destination":"\#(name)","retry_last_ts":0,"retry_interval":0,"failure_ts":null,"#
+                    + #""last_successful_stream_ordering":\#(last)}"#
+            }
+        }
+        json += #"],"total":100001,"next_token":"\#(rows)"}"#
+        return Data(json.utf8)
     }
 }

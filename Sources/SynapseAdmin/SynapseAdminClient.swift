@@ -30,7 +30,8 @@ public final class SynapseAdminClient: Sendable {
     /// `GET /_synapse/admin/v1/federation/destinations` with every query parameter.
     public func destinations(_ query: DestinationQuery) async throws(SynapseAdminError) -> DestinationPage {
         try query.validate()
-        return try await get(DestinationPage.self, Self.federation, query: query.queryItems)
+        return try await get(
+            DestinationPage.self, Self.federation, query: query.queryItems, fastPath: DestinationPage.init(scanning:))
     }
 
     /// `GET …/destinations/{destination}`. Throws `.unknownDestination` for a 404.
@@ -102,10 +103,11 @@ public final class SynapseAdminClient: Sendable {
 
     func get<Response: Decodable>(
         _ type: Response.Type, _ segments: [String], query: [(String, String)] = [], destination: String? = nil,
-        room: String? = nil
+        room: String? = nil, fastPath: ((Data) -> Response?)? = nil
     ) async throws(SynapseAdminError) -> Response {
         do {
-            return try await connection.json(type, .get, segments, query: query, timeout: timeout, retry: retry)
+            return try await connection.json(
+                type, .get, segments, query: query, timeout: timeout, retry: retry, fastPath: fastPath)
         } catch let error as MatrixError {
             throw SynapseAdminError(error, baseURL: connection.baseURL, destination: destination, room: room)
         } catch is CancellationError {

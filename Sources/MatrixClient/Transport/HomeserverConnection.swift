@@ -91,13 +91,18 @@ public struct HomeserverConnection: Sendable {
     }
 
     /// Sends a request and decodes its JSON body.
+    ///
+    /// - Parameter fastPath: a reader for a hot response shape that returns nil for anything it cannot read
+    ///   exactly; `JSONDecoder` then decodes the body as usual (and reports what is wrong with it).
     public func json<Response: Decodable>(
         _ type: Response.Type, _ method: HTTPRequest.Method, _ segments: [String], query: [(String, String)] = [],
-        body: Data? = nil, timeout: Duration = .seconds(30), maxResponseBytes: Int = 64 << 20, retry: RetryPolicy
+        body: Data? = nil, timeout: Duration = .seconds(30), maxResponseBytes: Int = 64 << 20, retry: RetryPolicy,
+        fastPath: ((Data) -> Response?)? = nil
     ) async throws -> Response {
         let response = try await send(
             method, segments, query: query, body: body, timeout: timeout, maxResponseBytes: maxResponseBytes,
             retry: retry)
+        if let fastPath, let value = fastPath(response.body) { return value }
         do {
             return try JSONDecoder().decode(Response.self, from: response.body)
         } catch {
