@@ -47,7 +47,7 @@ struct BotHarness: Sendable {
     var configPath: String { directory + "/fedbot.yaml" }
     var storePath: String { directory + "/state.sqlite" }
 
-    func writeConfig(extra: String = "", operators: [String], token: String? = nil) throws {
+    func writeConfig(extra: String = "", operators: [String], token: String? = nil, moreRooms: [String] = []) throws {
         let tokenPath = directory + "/token"
         try Data((token ?? lab.info.users.admin.accessToken).utf8).write(to: URL(fileURLWithPath: tokenPath))
         chmod(tokenPath, 0o600)
@@ -56,7 +56,7 @@ struct BotHarness: Sendable {
               url: "\(lab.info.a.clientURL)"
               access_token_file: "\(tokenPath)"
             bot:
-              rooms: ["\(adminRoom)"]
+              rooms: [\(([adminRoom] + moreRooms).map { "\"\($0)\"" }.joined(separator: ", "))]
               operators: [\(operators.map { "\"\($0)\"" }.joined(separator: ", "))]
             storage:
               path: "\(storePath)"

@@ -180,6 +180,11 @@ struct BotTests {
             let harness = try await BotHarness.make(lab: lab, noticeInterval: "1s")  // the watcher too
             defer { harness.cleanUp() }
             try harness.writeConfig(operators: [], token: "syt_invalid_token")
+            // A reply still queued from before the token went bad must survive this run, not be given up on.
+            let queued = OutgoingMessage(
+                transactionID: "fedbot.reply.$queued", roomID: harness.adminRoom,
+                content: .object(["msgtype": .string("m.notice"), "body": .string("queued")]))
+            #expect(try BotStore(path: harness.storePath).enqueue(queued, now: 1))
             let bot = try harness.spawn(environment: [:])
             let status = await bot.waitForExit()
             #expect(status == 1)
@@ -187,6 +192,44 @@ struct BotTests {
             #expect(lines.count == 1)
             #expect(lines.first?.contains("access token") == true)
             #expect(!bot.text.contains("syt_invalid_token"))
+            let unsent = try BotStore(path: harness.storePath).unsentMessages()
+            #expect(unsent.map(\.message.transactionID) == ["fedbot.reply.$queued"])
+        }
+    }
+
+    @Test("invites: a room configured by alias is joined when invited later and answers; other invites are declined")
+    func invites() async throws {
+        try await Lab.with(LabOptions()) { lab in
+            let harness = try await BotHarness.make(lab: lab)
+            defer { harness.cleanUp() }
+            let aliasName = "late-ops-\(UUID().uuidString.prefix(6).lowercased())"
+            let alias = "#\(aliasName):\(lab.info.a.serverName)"
+            try harness.writeConfig(operators: [lab.info.users.alice.userID], moreRooms: [alias])
+            let bot = try await harness.startInProcess()
+            // Created after the bot started, so only the invite can bring it in.
+            let late = try await harness.alice.createRoom(
+                name: "late ops", invite: [harness.botUser], aliasName: aliasName)
+            let other = try await harness.alice.createRoom(name: "not configured", invite: [harness.botUser])
+            let deadline = ContinuousClock.now + .seconds(20)
+            var memberships: (String?, String?) = (nil, nil)
+            while ContinuousClock.now < deadline {
+                memberships = (
+                    try await harness.alice.membership(late, of: harness.botUser),
+                    try await harness.alice.membership(other, of: harness.botUser)
+                )
+                if memberships == ("join", "leave") { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(memberships.0 == "join")
+            #expect(memberships.1 == "leave")
+            let command = try await harness.alice.say(late, "!fed help")
+            let replies = try await harness.alice.waitForReplies(to: command, from: harness.botUser, in: late)
+            #expect(replies.count == 1)
+            #expect(
+                try await harness.alice.messages(other).allSatisfy {
+                    $0.sender != harness.botUser || $0.type != "m.room.message"
+                })
+            await bot.stop()
         }
     }
 

@@ -39,13 +39,15 @@ struct MatrixUser: Sendable {
     }
 
     /// Creates a private room, inviting `invite`; returns its ID.
-    func createRoom(name: String, invite: [String], encrypted: Bool = false, powerLevels: [String: Int]? = nil)
-        async throws -> String
-    {
+    func createRoom(
+        name: String, invite: [String], encrypted: Bool = false, powerLevels: [String: Int]? = nil,
+        aliasName: String? = nil
+    ) async throws -> String {
         struct Answer: Decodable { var room_id: String }
         var body: [String: JSONValue] = [
             "name": .string(name), "preset": .string("private_chat"), "invite": .array(invite.map(JSONValue.string)),
         ]
+        if let aliasName { body["room_alias_name"] = .string(aliasName) }
         if encrypted {
             body["initial_state"] = .array([
                 .object([

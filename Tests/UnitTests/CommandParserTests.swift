@@ -86,6 +86,7 @@ private func list(
         Parsed("!fed mute example.org 2h", .mute(server("example.org"), duration: .seconds(7200))),
         Parsed("!fed mute example.org 1h30m", .mute(server("example.org"), duration: .seconds(5400))),
         Parsed("!fed mute example.org 7D", .mute(server("example.org"), duration: .seconds(7 * 86400))),
+        Parsed("!fed mute example.org 365d", .mute(server("example.org"), duration: .seconds(365 * 86400))),
         Parsed("!fed unmute example.org", .unmute(server("example.org"))),
         Parsed("!fed incidents", .incidents),
         // Prefix and white space
@@ -246,8 +247,18 @@ private func list(
             "!fed mute example.org \"2 hours\"",
             "expected a duration like 30s, 10m, 2h or 1d, got \"2 hours\". Usage: `!fed mute SERVER [DURATION]`", .mute),
         Refused(
-            "!fed mute example.org 0", "a mute needs a duration above 0, like 2h. Usage: `!fed mute SERVER [DURATION]`",
-            .mute),
+            "!fed mute example.org 0",
+            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION]`", .mute
+        ),
+        // A mute of Int64.max ms once trapped in `now + duration`, on every restart (the command stayed pending).
+        Refused(
+            "!fed mute example.org 9223372036854775807ms",
+            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION]`", .mute
+        ),
+        Refused(
+            "!fed mute example.org 366d",
+            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION]`", .mute
+        ),
         Refused("!fed show \"example.org", "a quote is not closed"),
     ]
 

@@ -179,3 +179,19 @@ extension DestinationHealth {
         return false
     }
 }
+
+/// Timestamps meet durations that people type and times that servers send: arithmetic saturates.
+@Suite struct TimestampArithmeticTests {
+    @Test func saturatesInsteadOfTrapping() {
+        let now = Timestamp(milliseconds: 1_795_519_500_000)
+        #expect((now + .milliseconds(Int64.max)).milliseconds == .max)
+        #expect((now - .milliseconds(Int64.max)).milliseconds == 1_795_519_500_000 - Int64.max)
+        #expect((Timestamp(milliseconds: .min + 5) - .seconds(1)).milliseconds == .min)
+        #expect((now + .seconds(Int64.max)).milliseconds == .max)
+        #expect((Timestamp(milliseconds: -5) + .seconds(Int64.min)).milliseconds == .min)
+        #expect(Timestamp(milliseconds: .max) - Timestamp(milliseconds: -1) == .milliseconds(Int64.max))
+        #expect(Timestamp(milliseconds: .min) - Timestamp(milliseconds: 1) == .milliseconds(Int64.min))
+        #expect(now + .seconds(90) == Timestamp(milliseconds: 1_795_519_590_000))
+        #expect(now - Timestamp(milliseconds: 1_795_519_499_500) == .milliseconds(500))
+    }
+}

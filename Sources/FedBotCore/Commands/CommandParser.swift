@@ -58,7 +58,9 @@ public struct CommandParser: Sendable {
                 } catch {
                     throw arguments.error(error.description)
                 }
-                guard parsed > .zero else { throw arguments.error("a mute needs a duration above 0, like 2h") }
+                guard parsed > .zero, parsed <= Self.longestMute else {
+                    throw arguments.error("a mute needs a duration above 0 and up to 365d, like 2h or 7d")
+                }
                 duration = parsed
             }
             command = .mute(server, duration: duration)
@@ -73,6 +75,9 @@ public struct CommandParser: Sendable {
 
     /// How long `mute` lasts without a DURATION.
     public static let defaultMute: Duration = .seconds(24 * 3600)
+
+    /// The longest mute: a year (longer is `notices.ignore`'s job).
+    public static let longestMute: Duration = .seconds(365 * 24 * 3600)
 
     private func parseList(_ arguments: inout Arguments) throws(CommandError) -> ListOptions {
         var options = ListOptions()

@@ -6,7 +6,8 @@ public import ServiceLifecycle
 
 /// Sends the outbox in order, each message with its own transaction ID, retrying the same transaction
 /// after rate limits (waiting as long as the server asks), transport errors and 5xx. A message the
-/// server refuses for good (403 not in room, 413 too large, 400) is marked failed and logged.
+/// server refuses for good (403 not in room, 413 too large, 400) is marked failed and logged; a refused
+/// access token (401) leaves every message queued.
 public struct OutboxService: Service {
     let context: BotContext
     let maxBackoff: Duration
@@ -67,6 +68,13 @@ public struct OutboxService: Service {
                     try? await Task.sleep(for: wait)
                     backoff = min(backoff * 2, maxBackoff)
                     break  // re-read the outbox: keep the order
+                } catch let error as MatrixError where error.isAuthenticationFailure {
+                    // The token, not the message: keep every message queued (the sync service stops the
+                    // bot with a clear error; after a new token they go out with the same transaction IDs).
+                    context.logger.error(
+                        "The homeserver refused the access token; messages stay queued",
+                        metadata: ["txn": "\(entry.transactionID)", "error": "\(error)"])
+                    return
                 } catch let error as MatrixError {
                     context.logger.error(
                         "The homeserver refused a message; giving up on it",

@@ -58,21 +58,18 @@ public actor RoomDirectory {
         resolved.filter { $0.value.contains(.notices) }.keys.sorted()
     }
 
-    /// Whether an invite to `roomID` is for a configured room: by ID, or by the alias in its stripped state.
-    public func isConfigured(_ roomID: String, inviteState: [ClientEvent]) -> Bool {
+    /// Whether an invite to `roomID` is for a configured room: by ID, or by an alias that the homeserver's
+    /// room directory resolves to `roomID` now. The invite's own state (its `m.room.canonical_alias`) is
+    /// never trusted: the inviting server writes it, and could claim any alias.
+    public func isConfigured(_ roomID: String, resolve: @Sendable (RoomAlias) async -> String?) async -> Bool {
         if resolved[roomID] != nil { return true }
-        let aliases = inviteState.filter { $0.type == "m.room.canonical_alias" }.flatMap { event -> [String] in
-            var names = event.content["alt_aliases"]?.array?.compactMap(\.string) ?? []
-            if let alias = event.content["alias"]?.string { names.append(alias) }
-            return names
+        var accepted = false
+        for (reference, role) in configured {
+            guard case .alias(let alias) = reference, await resolve(alias) == roomID else { continue }
+            record(reference, id: roomID, role: role)
+            accepted = true
         }
-        for alias in aliases {
-            for (reference, role) in configured where reference.rawValue == alias {
-                record(reference, id: roomID, role: role)
-                return true
-            }
-        }
-        return false
+        return accepted
     }
 
     /// Notes that the bot joined a configured room by ID after an invite.

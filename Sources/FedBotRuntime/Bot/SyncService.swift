@@ -194,7 +194,8 @@ public struct SyncService: Service {
     func handleInvites(_ response: SyncResponse) async {
         for (roomID, invite) in response.rooms.invite.sorted(by: { $0.key < $1.key }) {
             guard let id = RoomID(roomID) else { continue }
-            if await context.rooms.isConfigured(roomID, inviteState: invite.events) {
+            let matrix = context.matrix
+            if await context.rooms.isConfigured(roomID, resolve: { try? await matrix.resolve($0).rawValue }) {
                 do {
                     _ = try await context.matrix.join(.id(id))
                     await context.rooms.joined(roomID)
