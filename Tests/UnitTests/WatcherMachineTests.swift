@@ -43,10 +43,12 @@ struct WatcherRun {
     /// One poll at `now` that sees `failing`; returns its actions.
     @discardableResult
     mutating func poll(
-        _ now: Timestamp, _ failing: [Destination], active: Int? = nil, rooms: [String: Int] = [:]
+        _ now: Timestamp, _ failing: [Destination], active: Int? = nil, rooms: [String: Int] = [:],
+        cleared: [Destination] = []
     ) -> [NoticeAction] {
         let observation = PollObservation(
-            now: now, failing: failing, total: failing.count + 100, sharedRooms: rooms, activeDestinations: active)
+            now: now, failing: failing, total: failing.count + 100, sharedRooms: rooms, activeDestinations: active,
+            cleared: Dictionary(cleared.map { ($0.destination, $0) }) { first, _ in first })
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
         state = next
         log += actions

@@ -47,6 +47,8 @@ public struct CommandIntake: Sendable {
         let relation = content["m.relates_to"]
         if relation?["rel_type"]?.string == "m.replace" || content["m.new_content"] != nil { return .ignore(.edit) }
         guard let rawBody = content["body"]?.string else { return .ignore(.malformed) }
+        // The plain body decides whether this is a command at all: pills are only looked at for commands.
+        guard Tokenizer.commandText(in: rawBody, prefix: prefix) != nil else { return .ignore(.notCommand) }
         var body = rawBody
         if content["format"]?.string == "org.matrix.custom.html", let html = content["formatted_body"]?.string {
             body = PillResolver.resolve(body: rawBody, formattedBody: html)
@@ -67,35 +69,53 @@ public struct CommandIntake: Sendable {
 
 /// Clients put a display name in `body` for a mention pill and the ID only in the HTML link.
 /// This puts the IDs back, so that `!fed show <pill of @alice:example.org>` works.
+///
+/// Only the sender's own words count: links inside a quoted reply (`<mx-reply>`, written by whoever sent
+/// the quoted message) are left out, only links to Matrix IDs are used, and only text after the quoted
+/// fallback lines of the plain body is replaced.
 public enum PillResolver {
+    /// At most this many pills are resolved in one message (each costs a search through the body).
+    public static let maximumPills = 20
+
     public static func resolve(body: String, formattedBody: String) -> String {
         var result = body
+        let start = Tokenizer.fallbackEnd(in: body)
         for (text, target) in pills(in: formattedBody) where !text.isEmpty && text != target {
-            if let range = result.firstRange(of: text) {
+            if let range = result[start...].firstRange(of: text) {
                 result.replaceSubrange(range, with: target)
             }
         }
         return result
     }
 
-    /// `(link text, Matrix ID)` for every `<a href="https://matrix.to/#/ID">text</a>`.
+    /// `(link text, Matrix ID)` for each `<a href="https://matrix.to/#/ID">text</a>` outside `<mx-reply>`,
+    /// where ID is a user ID, room alias or room ID.
     static func pills(in html: String) -> [(String, String)] {
         var found: [(String, String)] = []
-        var rest = Substring(html)
-        while let start = rest.firstRange(of: "<a href=\"https://matrix.to/#/") {
+        var rest = Substring(withoutReplyFallback(html))
+        while found.count < maximumPills, let start = rest.firstRange(of: "<a href=\"https://matrix.to/#/") {
             let afterHref = rest[start.upperBound...]
             guard let quote = afterHref.firstIndex(of: "\""),
                 let close = afterHref[quote...].firstIndex(of: ">"),
                 let end = afterHref[close...].firstRange(of: "</a>")
             else { break }
+            rest = afterHref[end.upperBound...]
             var target = String(afterHref[..<quote])
             if let query = target.firstIndex(of: "?") { target = String(target[..<query]) }
             target = ServerArgument.decoded(String(target.prefix { $0 != "/" }))
+            guard UserID(target) != nil || RoomAlias(target) != nil || RoomID(target) != nil else { continue }
             let text = unescape(String(afterHref[afterHref.index(after: close)..<end.lowerBound]))
             found.append((text, target))
-            rest = afterHref[end.upperBound...]
         }
         return found
+    }
+
+    /// The HTML without the quoted message of a reply fallback (`<mx-reply>…</mx-reply>`).
+    static func withoutReplyFallback(_ html: String) -> Substring {
+        guard let open = html.firstRange(of: "<mx-reply>"),
+            let close = html[open.upperBound...].firstRange(of: "</mx-reply>")
+        else { return Substring(html) }
+        return Substring(String(html[..<open.lowerBound]) + html[close.upperBound...])
     }
 
     static func unescape(_ text: String) -> String {

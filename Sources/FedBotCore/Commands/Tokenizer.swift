@@ -5,17 +5,25 @@ public enum Tokenizer {
     /// Drops a rich-reply fallback (leading `> ` lines) first. The prefix is matched case-insensitively and
     /// must be followed by white space or the end: `!fedx` is not `!fed`.
     public static func commandText(in body: String, prefix: String) -> String? {
-        var lines = body.split(separator: "\n", omittingEmptySubsequences: false)[...]
-        if lines.first?.hasPrefix("> ") == true || lines.first == ">" {
-            while let first = lines.first, first.hasPrefix(">") { lines = lines.dropFirst() }
-        }
-        let text = lines.joined(separator: "\n").trimmingWhitespace()
+        let text = String(body[fallbackEnd(in: body)...]).trimmingWhitespace()
         guard text.count >= prefix.count else { return nil }
         let head = text.prefix(prefix.count)
         guard head.lowercased() == prefix.lowercased() else { return nil }
         let rest = text.dropFirst(prefix.count)
         if let next = rest.first, !next.isWhitespace { return nil }
         return String(rest).trimmingWhitespace()
+    }
+
+    /// Where the text after a leading reply fallback (lines quoted with `> `) starts; the start when
+    /// there is none.
+    public static func fallbackEnd(in body: String) -> String.Index {
+        guard body.hasPrefix("> ") || body == ">" || body.hasPrefix(">\n") else { return body.startIndex }
+        var index = body.startIndex
+        while index < body.endIndex, body[index] == ">" {
+            guard let newline = body[index...].firstIndex(of: "\n") else { return body.endIndex }
+            index = body.index(after: newline)
+        }
+        return index
     }
 
     /// Splits on white space, keeping "double" or 'single' quoted words together. Phone keyboards' curly

@@ -88,7 +88,8 @@ private struct Step {
         state.baselineTaken = true
         for (name, row) in failing {
             state.incidents[name] = Incident(
-                server: name, since: since(row), detectedAt: now, sharedRooms: observation.sharedRooms[name])
+                server: name, since: since(row), detectedAt: now, sharedRooms: observation.sharedRooms[name],
+                lastDelivery: row.lastSuccessfulStreamOrdering)
         }
         let announced = state.incidents.values.filter { !isMuted($0.server) }
         guard !announced.isEmpty else { return }
@@ -102,13 +103,30 @@ private struct Step {
         }
     }
 
-    /// Open incidents no longer failing: edit their notices, reply in the thread.
+    /// Open incidents that recovered: edit their notices, reply in the thread.
+    ///
+    /// An incident ends when deliveries resumed (its row, failing or not, shows a higher stream ordering:
+    /// failing again later is a new outage), when Synapse no longer knows the destination, or when its
+    /// failure stayed cleared for `recoveryConfirmation` (see there: a reset is undone by a hung request).
     mutating func recover(_ failing: [String: Destination]) {
         var touched: [String: [Incident]] = [:]
-        for (name, incident) in state.incidents where failing[name] == nil {
+        for (name, incident) in state.incidents {
+            if let row = failing[name] {
+                // Failing, but with a later failure after deliveries resumed: that outage ended meanwhile.
+                guard let failureTs = row.failureTs, failureTs > incident.since.milliseconds,
+                    incident.lastDelivery != nil, delivered(since: incident, row)
+                else { continue }
+            } else if let row = observation.cleared[name], !delivered(since: incident, row) {
+                let clearedAt = incident.clearedAt ?? now
+                guard now - clearedAt >= policy.recoveryConfirmation else {
+                    state.incidents[name]?.clearedAt = clearedAt
+                    continue
+                }
+            }
             state.incidents[name] = nil
             guard let key = incident.noticeKey, state.notices[key] != nil else { continue }
-            state.notices[key]?.recovered[name] = now
+            // Recovered when Synapse first showed it cleared, if a poll saw that.
+            state.notices[key]?.recovered[name] = incident.clearedAt ?? now
             touched[key, default: []].append(incident)
         }
         for key in touched.keys.sorted() {
@@ -119,28 +137,41 @@ private struct Step {
                 actions.append(
                     .threadReply(
                         key: key, replyKey: "\(key).recovered.\(incident.server).\(nextNumber())",
-                        reply: NoticeText.recovered(incident.server, since: incident.since, now: now)))
+                        reply: NoticeText.recovered(
+                            incident.server, since: incident.since, now: incident.clearedAt ?? now)))
             }
             if record.isResolved { state.notices[key] = nil }
         }
     }
 
-    /// New failing destinations become incidents (announced below once old enough).
+    /// Whether deliveries to the destination resumed since the incident opened.
+    func delivered(since incident: Incident, _ row: Destination) -> Bool {
+        guard let after = row.lastSuccessfulStreamOrdering else { return false }
+        guard let before = incident.lastDelivery else { return true }
+        return after > before
+    }
+
+    /// New failing destinations become incidents (announced below once old enough); open ones that fail
+    /// again are no longer waiting for a recovery to be confirmed.
     mutating func open(_ failing: [String: Destination]) {
         for (name, row) in failing {
-            if state.incidents[name] == nil {
+            guard var incident = state.incidents[name] else {
                 state.incidents[name] = Incident(
-                    server: name, since: since(row), detectedAt: now, sharedRooms: observation.sharedRooms[name])
-            } else if let rooms = observation.sharedRooms[name] {
-                state.incidents[name]?.sharedRooms = rooms
+                    server: name, since: since(row), detectedAt: now, sharedRooms: observation.sharedRooms[name],
+                    lastDelivery: row.lastSuccessfulStreamOrdering)
+                continue
             }
+            if let rooms = observation.sharedRooms[name] { incident.sharedRooms = rooms }
+            incident.clearedAt = nil
+            if incident.lastDelivery == nil { incident.lastDelivery = row.lastSuccessfulStreamOrdering }
+            state.incidents[name] = incident
         }
     }
 
     /// Unannounced incidents old enough and not muted: one notice for all of them.
     mutating func announce() {
         let due = state.incidents.values.filter { incident in
-            incident.noticeKey == nil && !isMuted(incident.server)
+            incident.noticeKey == nil && incident.clearedAt == nil && !isMuted(incident.server)
                 && max(.zero, now - incident.since) >= policy.minFailing
         }
         guard !due.isEmpty else { return }
@@ -174,8 +205,8 @@ private struct Step {
         guard policy.remindEvery > .zero else { return }
         var due: [String: [Incident]] = [:]
         for incident in state.incidents.values {
-            guard let key = incident.noticeKey, let last = incident.lastNoticeAt, !isMuted(incident.server),
-                now - last >= policy.remindEvery
+            guard let key = incident.noticeKey, let last = incident.lastNoticeAt, incident.clearedAt == nil,
+                !isMuted(incident.server), now - last >= policy.remindEvery
             else { continue }
             due[key, default: []].append(incident)
         }

@@ -16,10 +16,17 @@ public struct Incident: Codable, Equatable, Sendable {
     public var lastNoticeAt: Timestamp?
     /// Rooms shared with it, when known.
     public var sharedRooms: Int?
+    /// Its `last_successful_stream_ordering` while failing (Synapse freezes it during an outage): a higher
+    /// value later proves that deliveries resumed. Nil when nothing was ever delivered (or for incidents
+    /// stored before this was kept).
+    public var lastDelivery: Int64?
+    /// The first poll that found it no longer failing, while that waits to be confirmed.
+    public var clearedAt: Timestamp?
 
     public init(
         server: String, since: Timestamp, detectedAt: Timestamp, noticeKey: String? = nil,
-        lastNoticeAt: Timestamp? = nil, sharedRooms: Int? = nil
+        lastNoticeAt: Timestamp? = nil, sharedRooms: Int? = nil, lastDelivery: Int64? = nil,
+        clearedAt: Timestamp? = nil
     ) {
         self.server = server
         self.since = since
@@ -27,6 +34,8 @@ public struct Incident: Codable, Equatable, Sendable {
         self.noticeKey = noticeKey
         self.lastNoticeAt = lastNoticeAt
         self.sharedRooms = sharedRooms
+        self.lastDelivery = lastDelivery
+        self.clearedAt = clearedAt
     }
 }
 
@@ -107,16 +116,20 @@ public struct PollObservation: Sendable {
     public var sharedRooms: [String: Int]
     /// Destinations with recent successful traffic, when known (for the "cut off" check).
     public var activeDestinations: Int?
+    /// Open incidents that a direct look-up found no longer failing, with the row it returned. An open
+    /// incident in neither `failing` nor here is gone from Synapse (or ignored now): it ends at once.
+    public var cleared: [String: Destination]
 
     public init(
         now: Timestamp, failing: [Destination], total: Int, sharedRooms: [String: Int] = [:],
-        activeDestinations: Int? = nil
+        activeDestinations: Int? = nil, cleared: [String: Destination] = [:]
     ) {
         self.now = now
         self.failing = failing
         self.total = total
         self.sharedRooms = sharedRooms
         self.activeDestinations = activeDestinations
+        self.cleared = cleared
     }
 }
 
@@ -136,12 +149,20 @@ public struct WatcherPolicy: Sendable {
     public var listLimit: Int
     /// The command prefix, for the next steps a notice suggests.
     public var prefix: String
+    /// A destination whose failure Synapse cleared without a new delivery is called recovered only after
+    /// this long. A `reset` clears the failure at once, but while a request to a hung peer is still in
+    /// flight Synapse puts the old failure back when that request times out (60 s by default): without
+    /// the wait that would read as "recovered", then as a new failure. A delivery (a higher
+    /// `last_successful_stream_ordering`) confirms a recovery at once.
+    public var recoveryConfirmation: Duration
 
     public init(
         minFailing: Duration = .zero, ignore: [Glob] = [], remindEvery: Duration = .zero, outageMinimum: Int = 10,
-        outageShare: Double = 0.5, listLimit: Int = 15, prefix: String = "!fed"
+        outageShare: Double = 0.5, listLimit: Int = 15, prefix: String = "!fed",
+        recoveryConfirmation: Duration = .seconds(90)
     ) {
         self.prefix = prefix
+        self.recoveryConfirmation = recoveryConfirmation
         self.minFailing = minFailing
         self.ignore = ignore
         self.remindEvery = remindEvery

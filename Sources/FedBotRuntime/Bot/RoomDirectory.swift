@@ -12,6 +12,8 @@ public actor RoomDirectory {
 
     private let configured: [(reference: RoomReference, role: Role)]
     private var resolved: [String: Set<Role>] = [:]
+    /// Configured rooms the bot is in (joined at start-up or after an invite).
+    private var joinedIDs: Set<String> = []
     private var aliasesToIDs: [String: String] = [:]
     private var encrypted: Set<String> = []
     private let logger: Logger
@@ -31,6 +33,7 @@ public actor RoomDirectory {
             do {
                 let id = try await matrix.join(reference)
                 record(reference, id: id.rawValue, role: role)
+                joinedIDs.insert(id.rawValue)
                 logger.info("Joined room", metadata: ["room": "\(reference)", "id": "\(id)", "role": "\(role)"])
             } catch {
                 logger.warning(
@@ -53,9 +56,10 @@ public actor RoomDirectory {
         Set(resolved.filter { $0.value.contains(.admin) }.keys)
     }
 
-    /// Room IDs that receive notices.
+    /// Room IDs that receive notices: the configured notice rooms the bot has joined (a notice for a room
+    /// it is not in yet would be refused and lost).
     public var noticeRoomIDs: [String] {
-        resolved.filter { $0.value.contains(.notices) }.keys.sorted()
+        resolved.filter { $0.value.contains(.notices) && joinedIDs.contains($0.key) }.keys.sorted()
     }
 
     /// Whether an invite to `roomID` is for a configured room: by ID, or by an alias that the homeserver's
@@ -77,6 +81,7 @@ public actor RoomDirectory {
         for (reference, role) in configured where reference.rawValue == roomID {
             record(reference, id: roomID, role: role)
         }
+        if resolved[roomID] != nil { joinedIDs.insert(roomID) }
     }
 
     /// Marks a room as encrypted; returns true the first time.

@@ -23,6 +23,7 @@ public final class WatcherService: Service, Sendable {
     /// Which destinations had recent traffic (for the cut-off check); nil turns the check off.
     public let activity: ActivityTracker?
     private let lastPollResult = Mutex<PollReport?>(nil)
+    private let noRoomWarned = Mutex(false)
 
     public init(
         context: BotContext, admin: SynapseAdminClient, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50,
@@ -82,15 +83,31 @@ public final class WatcherService: Service, Sendable {
     }
 
     /// One poll: scan, re-check, decide, store, ring the outbox.
+    ///
+    /// While the bot is in none of the notice rooms (not invited yet, or an alias that does not resolve)
+    /// the poll waits: deciding without anywhere to post would store notices that nobody ever sees. The
+    /// first poll after a notice room is joined takes the baseline.
     @discardableResult
     public func poll() async throws -> PollReport {
         let started = ContinuousClock.now
+        let rooms = await context.rooms.noticeRoomIDs
+        guard !rooms.isEmpty else {
+            if noRoomWarned.withLock({ warned in
+                defer { warned = true }; return !warned
+            }) {
+                context.logger.warning(
+                    "The bot is in none of the notice rooms yet: invite it; federation is watched once it joins",
+                    metadata: ["rooms": "\(context.config.notices.rooms.map(\.rawValue))"])
+            }
+            return PollReport(failing: 0, total: 0, requests: 0, notices: 0, duration: ContinuousClock.now - started)
+        }
         let state = try context.store.watcherState()
         var requests = 0
         let scan = try await admin.failingDestinations()
         requests += scan.requests
         var failing = Dictionary(scan.failing.map { ($0.destination, $0) }, uniquingKeysWith: { first, _ in first })
 
+        var cleared: [String: Destination] = [:]
         // Open incidents the scan did not return: ask for them directly before calling them recovered.
         // An error keeps them open: a failed request must never look like a recovery.
         for name in state.incidents.keys.sorted() where failing[name] == nil {
@@ -98,7 +115,7 @@ public final class WatcherService: Service, Sendable {
             requests += 1
             do {
                 let row = try await admin.destination(server)
-                if row.isFailing { failing[name] = row }
+                if row.isFailing { failing[name] = row } else { cleared[name] = row }
             } catch SynapseAdminError.unknownDestination {
                 continue
             } catch {
@@ -120,9 +137,8 @@ public final class WatcherService: Service, Sendable {
         let mutes = try context.store.activeMutes(now: now.milliseconds)
         let observation = PollObservation(
             now: now, failing: Array(failing.values), total: scan.total, sharedRooms: sharedRooms,
-            activeDestinations: activity?.activeDestinations)
+            activeDestinations: activity?.activeDestinations, cleared: cleared)
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
-        let rooms = await context.rooms.noticeRoomIDs
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms) }
         try context.store.commitWatcher(next, messages: messages, now: now.milliseconds)
         if !messages.isEmpty { CrashPoint.afterWatcherCommit.reached() }
