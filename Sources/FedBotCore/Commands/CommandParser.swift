@@ -76,6 +76,14 @@ public struct CommandParser: Sendable {
     /// How long `mute` lasts without a DURATION.
     public static let defaultMute: Duration = .seconds(24 * 3600)
 
+    /// A word of the user's in an error message: at most 40 characters of it, so that a reply to a huge
+    /// message still fits in one event.
+    static func shown(_ word: some StringProtocol, quoted: Bool = true) -> String {
+        let limit = 40
+        let text = word.count > limit ? String(word.prefix(limit)) + "…" : String(word)
+        return quoted ? "\"" + text + "\"" : text
+    }
+
     /// The longest mute: a year (longer is `notices.ignore`'s job).
     public static let longestMute: Duration = .seconds(365 * 24 * 3600)
 
@@ -84,7 +92,8 @@ public struct CommandParser: Sendable {
         options.sort = try arguments.option("--sort").map { (word: String) throws(CommandError) -> ListSort in
             guard let sort = ListSort(rawValue: word.lowercased()) else {
                 throw arguments.error(
-                    "--sort takes \(ListSort.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(word)\"")
+                    "--sort takes \(ListSort.allCases.map(\.rawValue).joined(separator: ", ")), got \(CommandParser.shown(word))"
+                )
             }
             return sort
         }
@@ -97,7 +106,8 @@ public struct CommandParser: Sendable {
         if let text = arguments.nextPositional() {
             guard (try? DestinationFilterText.validate(text)) != nil else {
                 throw arguments.error(
-                    "TEXT may contain only letters, digits, '-', '.', ':', '[' and ']', got \"\(text)\"")
+                    "TEXT may contain only letters, digits, '-', '.', ':', '[' and ']', got \(CommandParser.shown(text))"
+                )
             }
             options.text = text
         }
@@ -107,10 +117,10 @@ public struct CommandParser: Sendable {
     private func unknownCommand(_ word: String) -> CommandError {
         if let suggestion = CommandName.suggestion(for: word) {
             return CommandError(
-                "I don't know \"\(word)\". Did you mean `\(prefix) \(suggestion.rawValue)`? (`\(prefix) help` lists all)"
+                "I don't know \(CommandParser.shown(word)). Did you mean `\(prefix) \(suggestion.rawValue)`? (`\(prefix) help` lists all)"
             )
         }
-        return CommandError("I don't know \"\(word)\". `\(prefix) help` lists the commands.")
+        return CommandError("I don't know \(CommandParser.shown(word)). `\(prefix) help` lists the commands.")
     }
 }
 
@@ -183,13 +193,13 @@ struct Arguments {
         var paging = Paging()
         if let text = try option("--limit") {
             guard let value = Int(text), (1...Paging.maximumLimit).contains(value) else {
-                throw error("--limit takes a number from 1 to \(Paging.maximumLimit), got \"\(text)\"")
+                throw error("--limit takes a number from 1 to \(Paging.maximumLimit), got \(CommandParser.shown(text))")
             }
             paging.limit = value
         }
         if let text = try option("--page") {
             guard let value = Int(text), (1...Paging.maximumPage).contains(value) else {
-                throw error("--page takes a number from 1 to \(Paging.maximumPage), got \"\(text)\"")
+                throw error("--page takes a number from 1 to \(Paging.maximumPage), got \(CommandParser.shown(text))")
             }
             paging.page = value
         }
@@ -209,7 +219,7 @@ struct Arguments {
     mutating func server() throws(CommandError) -> ServerName {
         guard let word = nextPositional() else { throw error("SERVER is missing") }
         guard let server = ServerArgument.parse(word) else {
-            throw error("\"\(word)\" is not \(ServerArgument.expectation)")
+            throw error("\(CommandParser.shown(word)) is not \(ServerArgument.expectation)")
         }
         return server
     }
@@ -226,9 +236,12 @@ struct Arguments {
             {
                 throw error("unknown option \(word), did you mean \(close)?")
             }
-            throw error(known.isEmpty ? "\(command.rawValue) takes no options" : "unknown option \(word)")
+            throw error(
+                known.isEmpty
+                    ? "\(command.rawValue) takes no options"
+                    : "unknown option \(CommandParser.shown(word, quoted: false))")
         }
-        throw error("unexpected \"\(word)\"")
+        throw error("unexpected \(CommandParser.shown(word))")
     }
 
     static let options: [CommandName: [String]] = [
