@@ -125,6 +125,38 @@ struct WatcherTests {
         }
     }
 
+    @Test(
+        "a notice room the bot is not in yet: nothing is decided until it is invited, then the baseline is posted there"
+    )
+    func noticeRoomJoinedLater() async throws {
+        try await Lab.with(LabOptions(synthetic: 10, syntheticFailing: 5)) { lab in
+            let harness = try await BotHarness.make(lab: lab)
+            defer { harness.cleanUp() }
+            let alerts = try await harness.alice.createRoom(name: "late alerts", invite: [])
+            try harness.writeConfig(
+                extra: "notices:\n  rooms: [\"\(alerts)\"]\n  interval: 1s", operators: [lab.info.users.alice.userID])
+            let bot = try await harness.startInProcess()
+            try await Task.sleep(for: .seconds(3))  // several polls
+            #expect(try BotStore(path: harness.storePath).watcherState().baselineTaken == false)
+
+            try await harness.alice.invite(alerts, harness.botUser)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var baseline: [ClientEvent] = []
+            while ContinuousClock.now < deadline, baseline.isEmpty {
+                baseline = try await harness.alice.messages(alerts).filter {
+                    $0.sender == harness.botUser && $0.type == "m.room.message"
+                }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            #expect(baseline.count == 1)
+            #expect(
+                baseline.first?.content["body"]?.string?.hasPrefix(
+                    "ℹ️ Watching federation: 5 servers are already failing")
+                    == true)
+            await bot.stop()
+        }
+    }
+
     @Test("a muted destination stays silent until its mute ends")
     func mute() async throws {
         try await Lab.with(LabOptions()) { lab in
