@@ -96,7 +96,7 @@ import Testing
     /// characters the scanner declines: wherever it reads one, it must agree with `JSONDecoder`, and it
     /// must read every page that has nothing to decline.
     @Test func agreesWithJSONDecoderOnGeneratedPages() throws {
-        var random = SplitMix64(seed: 0x5EED)
+        var random = SeededGenerator(state: 0x5EED)
         var read = 0
         for _ in 0..<400 {
             let (json, plain) = Self.page(&random)
@@ -112,7 +112,7 @@ import Testing
     }
 
     /// A generated page, and whether it holds only what the scanner reads.
-    static func page(_ random: inout SplitMix64) -> (String, Bool) {
+    static func page(_ random: inout SeededGenerator) -> (String, Bool) {
         var plain = true
         func space() -> String { random.next() % 4 == 0 ? [" ", "\n", "\t", "\r\n "][Int(random.next() % 4)] : "" }
         func integer() -> String {
@@ -155,20 +155,5 @@ import Testing
         }
         top.shuffle(using: &random)
         return ("{" + space() + top.joined(separator: "," + space()) + space() + "}", plain)
-    }
-}
-
-/// A small seeded generator, so that the generated pages are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
