@@ -92,9 +92,12 @@ public final class WatcherService: Service, Sendable {
         let started = ContinuousClock.now
         let rooms = await context.rooms.noticeRoomIDs
         guard !rooms.isEmpty else {
-            if noRoomWarned.withLock({ warned in
-                defer { warned = true }; return !warned
-            }) {
+            let firstTime = noRoomWarned.withLock { warned in
+                let before = warned
+                warned = true
+                return !before
+            }
+            if firstTime {
                 context.logger.warning(
                     "The bot is in none of the notice rooms yet: invite it; federation is watched once it joins",
                     metadata: ["rooms": "\(context.config.notices.rooms.map(\.rawValue))"])
