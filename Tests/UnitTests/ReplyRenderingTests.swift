@@ -714,3 +714,18 @@ private func expectWellFormed(_ reply: Reply, sourceLocation: SourceLocation = #
         #expect(CountText.plural(1, "match", "matches") == "1 match")
     }
 }
+
+@Suite struct StaleCommandReplyTests {
+    @Test func aCommandThatWaitedThroughDowntimeIsNotRun() {
+        let maxAge = Duration.seconds(600)
+        let received = Timestamp(milliseconds: now.milliseconds - 3 * 86_400_000)
+        #expect(StaleCommandReply.isStale(receivedAt: received, now: now, maxAge: maxAge))
+        #expect(!StaleCommandReply.isStale(receivedAt: now - .seconds(600), now: now, maxAge: maxAge))
+        #expect(!StaleCommandReply.isStale(receivedAt: now - .milliseconds(3), now: now, maxAge: maxAge))
+        let reply = StaleCommandReply(sentAt: received - .seconds(60), maxAge: maxAge).render(context)
+        #expect(
+            reply.plain
+                == "⏱️ Not run: this command was sent 3d ago, longer ago than bot.max_command_age (10m), while I could not answer. Send it again if you still want it."
+        )
+    }
+}

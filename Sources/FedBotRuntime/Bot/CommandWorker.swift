@@ -101,6 +101,17 @@ public struct CommandWorker: Service {
             guard refusals.shouldAnswer(key, now: ContinuousClock.now) else { return (nil, nil) }
             return (authorizer.refusal(prefix: context.config.bot.prefix), nil)
         }
+        let now = context.now()
+        let maxAge = context.config.bot.maxCommandAge
+        // Accepted young (the intake checks the age), but not answered since: the bot stopped in between.
+        if StaleCommandReply.isStale(receivedAt: Timestamp(milliseconds: command.receivedAt), now: now, maxAge: maxAge)
+        {
+            context.logger.notice(
+                "Not running a command that waited too long", metadata: ["event": "\(command.eventID)"])
+            metrics?.commandRan("-", outcome: "stale")
+            let reply = StaleCommandReply(sentAt: Timestamp(milliseconds: command.originTs), maxAge: maxAge)
+            return (reply.render(RenderContext(prefix: context.config.bot.prefix, now: now)), nil)
+        }
         let execution = await withTyping(in: command.roomID) {
             await executor.run(message: command.body)
         }
