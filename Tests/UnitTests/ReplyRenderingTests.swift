@@ -359,6 +359,20 @@ private func expectWellFormed(_ reply: Reply, sourceLocation: SourceLocation = #
         expectWellFormed(reply)
     }
 
+    @Test func roomNamesCannotAddLinesOrReorderText() {
+        let rooms = [
+            RoomsResult.Room(roomID: "!a:example.org", name: "Ops\n• 🔴 fake.example — failing", members: 3),
+            RoomsResult.Room(roomID: "!b:example.org", name: "abc\u{202E}fed", alias: "#x\u{0}y:example.org"),
+        ]
+        let reply = RoomsResult(server: server("example.org"), total: 2, rooms: rooms, paging: Paging()).render(context)
+        #expect(
+            reply.plain == """
+                Rooms shared with example.org: 2
+                • Ops • 🔴 fake.example — failing !a:example.org — 3 members
+                • abc fed (#x y:example.org) !b:example.org
+                """)
+    }
+
     @Test func roomsEmpty() {
         let none = RoomsResult(server: server("example.org"), total: 0, rooms: [], paging: Paging()).render(context)
         #expect(none.plain == "Rooms shared with example.org: 0\nThis homeserver shares no rooms with example.org.")

@@ -40,9 +40,18 @@ public struct Reply: Equatable, Sendable {
 }
 
 extension String {
-    /// At most `limit` characters, ending in `…` when cut: names from servers and users can be very long.
+    /// A name from a server or a user as one line of at most `limit` characters, ending in `…` when cut:
+    /// such names can be very long, and control or bidirectional-override characters in them could add
+    /// fake lines to the plain body or reorder what a client shows; each becomes a space.
     func truncated(to limit: Int) -> String {
-        count > limit ? String(prefix(limit - 1)) + "…" : self
+        var clean = ""
+        clean.unicodeScalars.reserveCapacity(unicodeScalars.count)
+        for scalar in unicodeScalars {
+            let unsafe = scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+                || (0x2066...0x2069).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+            clean.unicodeScalars.append(unsafe ? " " : scalar)
+        }
+        return clean.count > limit ? String(clean.prefix(limit - 1)) + "…" : clean
     }
 }
 
