@@ -47,7 +47,8 @@ extension String {
         var clean = ""
         clean.unicodeScalars.reserveCapacity(unicodeScalars.count)
         for scalar in unicodeScalars {
-            let unsafe = scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+            let unsafe =
+                scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
                 || (0x2066...0x2069).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
             clean.unicodeScalars.append(unsafe ? " " : scalar)
         }

@@ -104,6 +104,8 @@ public final class BotStore: Sendable {
         public static let firstSyncAt = "sync.first_sync_at"
         public static let userID = "bot.user_id"
         public static let watcherState = "watcher.state"
+        /// The prefix of this state file's notice transaction IDs.
+        public static let noticeScope = "watcher.notice_scope"
     }
 }
 

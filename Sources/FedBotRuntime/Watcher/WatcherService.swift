@@ -24,6 +24,7 @@ public final class WatcherService: Service, Sendable {
     public let activity: ActivityTracker?
     private let lastPollResult = Mutex<PollReport?>(nil)
     private let noRoomWarned = Mutex(false)
+    private let scope = Mutex<String?>(nil)
 
     public init(
         context: BotContext, admin: SynapseAdminClient, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50,
@@ -142,7 +143,8 @@ public final class WatcherService: Service, Sendable {
             now: now, failing: Array(failing.values), total: scan.total, sharedRooms: sharedRooms,
             activeDestinations: activity?.activeDestinations, cleared: cleared)
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
-        let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms) }
+        let scope = try noticeScope(state)
+        let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms, scope: scope) }
         try context.store.commitWatcher(next, messages: messages, now: now.milliseconds)
         if !messages.isEmpty { CrashPoint.afterWatcherCommit.reached() }
         if !messages.isEmpty { context.outboxWakeup.signal() }
@@ -168,31 +170,50 @@ public final class WatcherService: Service, Sendable {
     }
 }
 
+extension WatcherService {
+    /// This state file's prefix for notice transaction IDs (see `NoticeOutbox.postTransaction`), made once:
+    /// random for a state file that has not posted yet, empty for one that posted before scopes existed
+    /// (its edits refer to the IDs it already used).
+    func noticeScope(_ state: WatcherState) throws -> String {
+        if let known = scope.withLock({ $0 }) { return known }
+        let stored = try context.store.value(BotStore.Key.noticeScope)
+        let value = stored ?? (state.baselineTaken ? "" : String(UInt32.random(in: .min ... .max), radix: 36) + ".")
+        if stored == nil { try context.store.setValue(value, for: BotStore.Key.noticeScope) }
+        scope.withLock { $0 = value }
+        return value
+    }
+}
+
 /// Turns the watcher's notice actions into outbox messages, one per notice room, with transaction IDs
 /// derived from the notice keys so that nothing can be posted twice.
 public enum NoticeOutbox {
     /// The transaction that posts notice `key` in `room`; edits and thread replies refer to it.
-    public static func postTransaction(_ key: String, room: String) -> String {
-        "fedbot.notice.\(key).\(room)"
+    ///
+    /// `scope` tells this state file's notices from those of an earlier one (Synapse deduplicates a
+    /// transaction ID of the same device for a day, so a state file deleted and made anew must not
+    /// reuse `failure-1`): empty for state files that posted notices before scopes existed.
+    public static func postTransaction(_ key: String, room: String, scope: String = "") -> String {
+        "fedbot.notice.\(scope)\(key).\(room)"
     }
 
-    public static func messages(for action: NoticeAction, rooms: [String]) -> [OutgoingMessage] {
+    public static func messages(for action: NoticeAction, rooms: [String], scope: String = "") -> [OutgoingMessage] {
         rooms.map { room in
             switch action {
             case .post(let key, let reply):
                 return OutgoingMessage(
-                    transactionID: postTransaction(key, room: room), roomID: room, content: MessageContent.notice(reply)
+                    transactionID: postTransaction(key, room: room, scope: scope), roomID: room,
+                    content: MessageContent.notice(reply)
                 )
             case .edit(let key, let revision, let reply):
                 return OutgoingMessage(
-                    transactionID: "fedbot.edit.\(key).\(revision).\(room)", roomID: room,
+                    transactionID: "fedbot.edit.\(scope)\(key).\(revision).\(room)", roomID: room,
                     content: MessageContent.edit(
-                        of: OutboxReference.placeholder(postTransaction(key, room: room)), with: reply))
+                        of: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope)), with: reply))
             case .threadReply(let key, let replyKey, let reply):
                 return OutgoingMessage(
-                    transactionID: "fedbot.thread.\(replyKey).\(room)", roomID: room,
+                    transactionID: "fedbot.thread.\(scope)\(replyKey).\(room)", roomID: room,
                     content: MessageContent.threaded(
-                        reply, root: OutboxReference.placeholder(postTransaction(key, room: room))))
+                        reply, root: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope))))
             }
         }
     }
