@@ -20,8 +20,14 @@ struct ActivityTrackerTests {
                 WHERE destination IN (SELECT destination FROM destinations WHERE destination LIKE 'synthetic-%'
                     ORDER BY destination LIMIT 30)
                 """)
+            #expect(tracker.active(among: ["synthetic-x"]) == nil)
             try await tracker.walk(clients.admin, now: ContinuousClock.now)
             #expect(tracker.activeDestinations == 30)
+            // Which ones: the first 30 synthetic names, not the 10 after them.
+            let names = try await clients.admin.destinations(
+                DestinationQuery(limit: 40, nameContains: "synthetic-", orderBy: .destination)
+            ).destinations.map(\.destination)
+            #expect(tracker.active(among: names) == Set(names.prefix(30)))
             try await tracker.walk(clients.admin, now: ContinuousClock.now)
             #expect(tracker.activeDestinations == 0, "nothing moved since the last walk")
         }

@@ -262,6 +262,35 @@ func shape(_ actions: [NoticeAction]) -> [String] {
         #expect(run.state.notices[key]?.activeDestinations == (outage ? active : nil))
     }
 
+    /// Joining a big room brings many dead servers nobody talked to: their failures say nothing about us.
+    @Test func onlyFailingServersThatWereActiveCountTowardsAnOutage() throws {
+        let rows = F.names(30).map { F.down($0, since: F.at(12)) }
+        let (start, baseline) = WatcherMachine.step(
+            WatcherState(), PollObservation(now: F.at(0), failing: [], total: 100), policy: WatcherPolicy())
+        #expect(baseline.isEmpty)
+        // 30 failing, 20 active in all, but only 4 of the failing ones were active: a group, not an outage.
+        let (quiet, group) = WatcherMachine.step(
+            start,
+            PollObservation(
+                now: F.at(13), failing: rows, total: 100, activeDestinations: 20,
+                activeFailing: Set(F.names(4))),
+            policy: WatcherPolicy())
+        #expect(shape(group) == ["post group-1"])
+        #expect(quiet.notices["group-1"]?.kind == .group)
+        // 12 of the 20 active ones failing: an outage, and its first line says how many of the 30 were active.
+        let (cut, outage) = WatcherMachine.step(
+            start,
+            PollObservation(
+                now: F.at(13), failing: rows, total: 100, activeDestinations: 20,
+                activeFailing: Set(F.names(12))),
+            policy: WatcherPolicy())
+        #expect(shape(outage) == ["post outage-1"])
+        #expect(cut.notices["outage-1"]?.activeFailing == 12)
+        #expect(
+            outage.first?.headline
+                == "🚨 Homeserver cut off? 12 of 20 active servers unreachable since 09:12 UTC (30 in all)")
+    }
+
     @Test func withoutActiveDestinationsThereIsNeverAnOutage() throws {
         var run = WatcherRun()
         run.start()

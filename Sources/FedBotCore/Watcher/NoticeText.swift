@@ -36,10 +36,12 @@ public enum NoticeText {
                     ])
         case .outage:
             let active = record.activeDestinations.map { " of \(CountText.format($0)) active" } ?? ""
+            let failing = record.activeFailing ?? servers.count
+            let inAll = failing == servers.count ? "" : " (\(CountText.format(servers.count)) in all)"
             return Reply(
                 [
                     .line(
-                        "🚨 Homeserver cut off? \(bold: CountText.format(servers.count))\(active) servers unreachable since \(TimeText.short(first, now: now))"
+                        "🚨 Homeserver cut off? \(bold: CountText.format(failing))\(active) servers unreachable since \(TimeText.short(first, now: now))\(inAll)"
                     ),
                     .line(
                         "So many failing at once points at this server's network, DNS, TLS or firewall rather than at the remote servers."

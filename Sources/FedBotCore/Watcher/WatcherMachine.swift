@@ -175,18 +175,21 @@ private struct Step {
                 && max(.zero, now - incident.since) >= policy.minFailing
         }
         guard !due.isEmpty else { return }
+        // Only failing destinations that were themselves active count against the active ones.
+        let activeDue =
+            observation.activeFailing.map { active in due.count { active.contains($0.server) } } ?? due.count
         let kind: NoticeRecord.Kind
-        if let active = observation.activeDestinations, active > 0, due.count >= policy.outageMinimum,
-            Double(due.count) / Double(active) >= policy.outageShare
+        if let active = observation.activeDestinations, active > 0, activeDue >= policy.outageMinimum,
+            Double(activeDue) / Double(active) >= policy.outageShare
         {
             kind = .outage
         } else {
             kind = due.count == 1 ? .failure : .group
         }
-        post(kind, due)
+        post(kind, due, activeFailing: activeDue)
     }
 
-    mutating func post(_ kind: NoticeRecord.Kind, _ incidents: [Incident]) {
+    mutating func post(_ kind: NoticeRecord.Kind, _ incidents: [Incident], activeFailing: Int? = nil) {
         let key = newKey(kind)
         var record = NoticeRecord(key: key, kind: kind, postedAt: now, servers: [:])
         for incident in incidents {
@@ -195,7 +198,10 @@ private struct Step {
             state.incidents[incident.server]?.noticeKey = key
             state.incidents[incident.server]?.lastNoticeAt = now
         }
-        if kind == .outage { record.activeDestinations = observation.activeDestinations }
+        if kind == .outage {
+            record.activeDestinations = observation.activeDestinations
+            if observation.activeFailing != nil { record.activeFailing = activeFailing }
+        }
         state.notices[key] = record
         actions.append(.post(key: key, reply: NoticeText.posted(record, now: now, policy: policy)))
     }

@@ -63,11 +63,14 @@ public struct NoticeRecord: Codable, Equatable, Sendable {
     public var recovered: [String: Timestamp]
     /// Active destinations at the time (outage notices).
     public var activeDestinations: Int?
+    /// How many of the announced destinations were themselves active (outage notices), when known.
+    public var activeFailing: Int?
 
     public init(
         key: String, kind: Kind, postedAt: Timestamp, servers: [String: Timestamp], sharedRooms: [String: Int] = [:],
-        recovered: [String: Timestamp] = [:], activeDestinations: Int? = nil
+        recovered: [String: Timestamp] = [:], activeDestinations: Int? = nil, activeFailing: Int? = nil
     ) {
+        self.activeFailing = activeFailing
         self.key = key
         self.kind = kind
         self.postedAt = postedAt
@@ -116,14 +119,18 @@ public struct PollObservation: Sendable {
     public var sharedRooms: [String: Int]
     /// Destinations with recent successful traffic, when known (for the "cut off" check).
     public var activeDestinations: Int?
+    /// Failing destinations that had recent successful traffic themselves, when known: only those count
+    /// towards "this homeserver may be cut off" (a dead server nobody talks to says nothing about us).
+    public var activeFailing: Set<String>?
     /// Open incidents that a direct look-up found no longer failing, with the row it returned. An open
     /// incident in neither `failing` nor here is gone from Synapse (or ignored now): it ends at once.
     public var cleared: [String: Destination]
 
     public init(
         now: Timestamp, failing: [Destination], total: Int, sharedRooms: [String: Int] = [:],
-        activeDestinations: Int? = nil, cleared: [String: Destination] = [:]
+        activeDestinations: Int? = nil, cleared: [String: Destination] = [:], activeFailing: Set<String>? = nil
     ) {
+        self.activeFailing = activeFailing
         self.now = now
         self.failing = failing
         self.total = total

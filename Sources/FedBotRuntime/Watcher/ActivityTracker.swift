@@ -6,12 +6,14 @@ import Synchronization
 /// The admin API has no "active" filter, so every `refresh` (and once shortly after start) the tracker
 /// walks all destinations in pages of 1,000 and counts those whose `last_successful_stream_ordering`
 /// moved since its previous walk (the first walk waits a minute after start, the second five more,
-/// then one an hour: at 100,000 destinations a walk moves about 13 MB). It keeps one hash and one number per destination (about 2.5 MB at 100,000),
+/// then one an hour: at 100,000 destinations a walk moves about 13 MB). It keeps one hash and one number per destination, and the hashes of the active ones (about 2.5 MB at 100,000),
 /// not the rows. Polls never wait for it: they use the last estimate.
 public final class ActivityTracker: Sendable {
     struct State {
         var orderings: [Int: Int64] = [:]
         var active: Int?
+        /// Hashes of the names counted in `active`.
+        var activeNames: Set<Int> = []
         var lastWalk: ContinuousClock.Instant?
         var walks = 0
     }
@@ -36,6 +38,14 @@ public final class ActivityTracker: Sendable {
     /// Destinations whose deliveries advanced between the last two walks; nil before two walks.
     public var activeDestinations: Int? { state.withLock { $0.active } }
 
+    /// Which of `names` were active between the last two walks; nil before two walks.
+    public func active(among names: some Sequence<String>) -> Set<String>? {
+        state.withLock { state in
+            guard state.active != nil else { return nil }
+            return Set(names.filter { state.activeNames.contains($0.hashValue) })
+        }
+    }
+
     /// Whether a walk is due at `now`.
     public func isDue(at now: ContinuousClock.Instant) -> Bool {
         state.withLock { state in
@@ -59,9 +69,12 @@ public final class ActivityTracker: Sendable {
         let pages = iterator.pages
         state.withLock { state in
             if state.lastWalk != nil {
-                state.active = orderings.reduce(into: 0) { count, entry in
-                    if let before = state.orderings[entry.key], entry.value > before { count += 1 }
+                var names = Set<Int>()
+                for (name, ordering) in orderings {
+                    if let before = state.orderings[name], ordering > before { names.insert(name) }
                 }
+                state.activeNames = names
+                state.active = names.count
             }
             state.orderings = orderings
             state.lastWalk = now

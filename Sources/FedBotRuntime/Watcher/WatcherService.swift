@@ -141,7 +141,8 @@ public final class WatcherService: Service, Sendable {
         let mutes = try context.store.activeMutes(now: now.milliseconds)
         let observation = PollObservation(
             now: now, failing: Array(failing.values), total: scan.total, sharedRooms: sharedRooms,
-            activeDestinations: activity?.activeDestinations, cleared: cleared)
+            activeDestinations: activity?.activeDestinations, cleared: cleared,
+            activeFailing: activity?.active(among: failing.keys))
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
         let scope = try noticeScope(state)
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms, scope: scope) }
