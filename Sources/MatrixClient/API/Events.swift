@@ -115,12 +115,12 @@ public struct SyncResponse: Sendable, Decodable {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let state = try? container.nestedContainer(keyedBy: EventsKeys.self, forKey: .state) {
-                self.state = try state.decodeIfPresent([ClientEvent].self, forKey: .events) ?? []
+                self.state = state.events(forKey: .events)
             } else {
                 self.state = []
             }
             if let timeline = try? container.nestedContainer(keyedBy: EventsKeys.self, forKey: .timeline) {
-                self.timeline = try timeline.decodeIfPresent([ClientEvent].self, forKey: .events) ?? []
+                self.timeline = timeline.events(forKey: .events)
                 limited = try timeline.decodeIfPresent(Bool.self, forKey: .limited) ?? false
                 prevBatch = try timeline.decodeIfPresent(String.self, forKey: .prevBatch)
             } else {
@@ -147,7 +147,7 @@ public struct SyncResponse: Sendable, Decodable {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let state = try? container.nestedContainer(keyedBy: EventsKeys.self, forKey: .inviteState) {
-                events = try state.decodeIfPresent([ClientEvent].self, forKey: .events) ?? []
+                events = state.events(forKey: .events)
             } else {
                 events = []
             }
@@ -167,10 +167,28 @@ public struct SyncResponse: Sendable, Decodable {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             if let timeline = try? container.nestedContainer(keyedBy: EventsKeys.self, forKey: .timeline) {
-                self.timeline = try timeline.decodeIfPresent([ClientEvent].self, forKey: .events) ?? []
+                self.timeline = timeline.events(forKey: .events)
             } else {
                 timeline = []
             }
         }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// The events under `key`, skipping any that do not decode: one malformed event (an invite's stripped
+    /// state is written by the inviting server) must not make the whole `/sync` unreadable, which would
+    /// stall the bot on the same position for good.
+    func events(forKey key: Key) -> [ClientEvent] {
+        ((try? decodeIfPresent([LenientEvent].self, forKey: key)) ?? nil)?.compactMap(\.event) ?? []
+    }
+}
+
+/// An event, or nil when it does not decode (decoding this never fails, so the array moves on).
+struct LenientEvent: Decodable {
+    var event: ClientEvent?
+
+    init(from decoder: any Decoder) throws {
+        event = try? ClientEvent(from: decoder)
     }
 }

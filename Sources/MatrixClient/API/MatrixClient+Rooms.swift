@@ -173,6 +173,14 @@ extension MatrixClient {
         public var chunk: [ClientEvent]
         /// Token to continue from; absent at the end of the room's history.
         public var end: String?
+
+        enum CodingKeys: String, CodingKey { case chunk, end }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            chunk = container.events(forKey: .chunk)
+            end = try container.decodeIfPresent(String.self, forKey: .end)
+        }
     }
 
     /// `GET /rooms/{roomId}/messages` from `token`, backwards (`b`) or forwards (`f`).
