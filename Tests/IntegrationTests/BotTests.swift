@@ -204,11 +204,17 @@ struct BotTests {
             defer { harness.cleanUp() }
             let aliasName = "late-ops-\(UUID().uuidString.prefix(6).lowercased())"
             let alias = "#\(aliasName):\(lab.info.a.serverName)"
-            try harness.writeConfig(operators: [lab.info.users.alice.userID], moreRooms: [alias])
+            // Configured by ID, existing before the bot starts, the bot not invited yet.
+            let byID = try await harness.alice.createRoom(name: "ops by id", invite: [])
+            try harness.writeConfig(operators: [lab.info.users.alice.userID], moreRooms: [alias, byID])
             let bot = try await harness.startInProcess()
-            // Created after the bot started, so only the invite can bring it in.
-            let late = try await harness.alice.createRoom(
-                name: "late ops", invite: [harness.botUser], aliasName: aliasName)
+            let earlyByID = try await harness.alice.say(byID, "!fed status")
+            try await harness.alice.invite(byID, harness.botUser)
+            // Created after the bot started, so only the invite can bring it in; a command said before the
+            // bot is there is history, not for it.
+            let late = try await harness.alice.createRoom(name: "late ops", invite: [], aliasName: aliasName)
+            let early = try await harness.alice.say(late, "!fed status")
+            try await harness.alice.invite(late, harness.botUser)
             let other = try await harness.alice.createRoom(name: "not configured", invite: [harness.botUser])
             let deadline = ContinuousClock.now + .seconds(20)
             var memberships: (String?, String?) = (nil, nil)
@@ -222,9 +228,20 @@ struct BotTests {
             }
             #expect(memberships.0 == "join")
             #expect(memberships.1 == "leave")
+            #expect(try await harness.alice.membership(byID, of: harness.botUser) == "join")
+            let laterByID = try await harness.alice.say(byID, "!fed help")
+            #expect(
+                try await harness.alice.waitForReplies(to: laterByID, from: harness.botUser, in: byID).count == 1)
+            #expect(
+                try await harness.alice.waitForReplies(
+                    to: earlyByID, from: harness.botUser, in: byID, timeout: .seconds(2), settle: .zero
+                ).isEmpty)
             let command = try await harness.alice.say(late, "!fed help")
             let replies = try await harness.alice.waitForReplies(to: command, from: harness.botUser, in: late)
             #expect(replies.count == 1)
+            let toEarly = try await harness.alice.waitForReplies(
+                to: early, from: harness.botUser, in: late, timeout: .seconds(2), settle: .zero)
+            #expect(toEarly.isEmpty)
             #expect(
                 try await harness.alice.messages(other).allSatisfy {
                     $0.sender != harness.botUser || $0.type != "m.room.message"
