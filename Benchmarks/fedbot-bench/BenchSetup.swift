@@ -105,3 +105,14 @@ struct InProcessBot: Sendable {
         _ = try? await task.value
     }
 }
+
+extension FedBotServices {
+    /// Joins the configured rooms the way the sync service does at start-up, so that the watcher has a
+    /// notice room (without one a poll waits and does nothing, which would measure nothing).
+    func joinRoomsForPolling() async throws {
+        await context.rooms.joinConfiguredRooms(clients.matrix)
+        guard !(await context.rooms.noticeRoomIDs).isEmpty else {
+            throw BenchError("the bot could not join the notice room, so polls would do nothing")
+        }
+    }
+}

@@ -44,6 +44,7 @@ enum PollChild {
             ).config
             let built = try buildServices(config: config, logger: quietLogger("poll-child"))
             guard let watcher = built.watcher else { throw BenchError("no watcher in \(arguments[1])") }
+            try await built.joinRoomsForPolling()
             _ = try await built.clients.admin.serverVersion()  // connection pool and event loops up
             trimHeap()
             MemoryStatus.resetPeak()

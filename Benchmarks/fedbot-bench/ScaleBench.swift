@@ -58,6 +58,7 @@ enum PollBench {
                 ctx.rooms.writeConfig(name: "poll", storage: store, notices: true))
             let built = try buildServices(config: config, logger: quietLogger("poll"), transport: transport)
             guard let service = built.watcher else { throw BenchError("no watcher although notices.rooms is set") }
+            try await built.joinRoomsForPolling()
             let started = ContinuousClock.now
             let cost = try await transport.measure { try await service.poll() }
             first.append(((ContinuousClock.now - started).milliseconds, cost.requests, cost.bytes))
