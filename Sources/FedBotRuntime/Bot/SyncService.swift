@@ -142,16 +142,14 @@ public struct SyncService: Service {
         var commands: [StoredCommand] = []
         for (roomID, room) in response.rooms.join.sorted(by: { $0.key < $1.key }) {
             var timeline = room.timeline
-            let joinedHere = timeline.contains { Self.isJoin($0, of: me) }
-            if room.limited, !joinedHere, intake.adminRooms.contains(roomID), let prevBatch = room.prevBatch {
+            if let join = timeline.lastIndex(where: { Self.isJoin($0, of: me) }) {
+                // What was said before the bot joined is history, not commands to it (and no gap to fill).
+                timeline = Array(timeline[timeline.index(after: join)...])
+            } else if room.limited, intake.adminRooms.contains(roomID), let prevBatch = room.prevBatch {
                 // More happened than one sync holds: fetch the gap, back as far as a command can be young
                 // enough to answer (events are deduplicated by ID, so overlap is harmless).
                 timeline =
                     await backfill(roomID, from: prevBatch, since: now - intake.maxAge.wholeMilliseconds) + timeline
-            }
-            // What was said before the bot joined is history, not commands to it.
-            if let join = timeline.lastIndex(where: { Self.isJoin($0, of: me) }) {
-                timeline = Array(timeline[timeline.index(after: join)...])
             }
             for event in timeline {
                 if event.type == "m.room.encrypted", intake.adminRooms.contains(roomID), event.sender != me.rawValue {
