@@ -28,10 +28,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
-        // Typed Matrix IDs, errors, the HTTP transport seam and the client-server API.
+        // No dependencies: typed IDs, Timestamp, JSONValue, event and destination models, error values.
+        .target(name: "FedBotModels", swiftSettings: swiftSettings),
+        // The HTTP transport seam and the client-server API.
         .target(
             name: "MatrixClient",
             dependencies: [
+                "FedBotModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -44,6 +47,7 @@ let package = Package(
         .target(
             name: "SynapseAdmin",
             dependencies: [
+                "FedBotModels",
                 "MatrixClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -52,13 +56,14 @@ let package = Package(
         // Pure: command grammar, replies and renderers, authorization, the watcher's state machine.
         .target(
             name: "FedBotCore",
-            dependencies: ["MatrixClient", "SynapseAdmin"],
+            dependencies: ["FedBotModels"],
             swiftSettings: swiftSettings
         ),
         // Services, the SQLite store, config loading and wiring.
         .target(
             name: "FedBotRuntime",
             dependencies: [
+                "FedBotModels",
                 "MatrixClient",
                 "SynapseAdmin",
                 "FedBotCore",
@@ -89,6 +94,7 @@ let package = Package(
         .target(
             name: "FedBotLab",
             dependencies: [
+                "FedBotModels",
                 "MatrixClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -99,6 +105,7 @@ let package = Package(
             name: "fedbot-bench",
             dependencies: [
                 "FedBotLab",
+                "FedBotModels",
                 "FedBotRuntime",
                 "FedBotCore",
                 "SynapseAdmin",
@@ -109,14 +116,14 @@ let package = Package(
         ),
         .testTarget(
             name: "UnitTests",
-            dependencies: ["MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime"],
+            dependencies: ["FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "FedBotLab", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime",
+                "FedBotLab", "FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import FedBotLab
+import FedBotModels
 import Foundation
 import Logging
 import MatrixClient

@@ -1,4 +1,5 @@
 import FedBotLab
+import FedBotModels
 import FedBotRuntime
 import Foundation
 import MatrixClient

@@ -1,3 +1,4 @@
+import FedBotModels
 import FedBotRuntime
 import Foundation
 import MatrixClient

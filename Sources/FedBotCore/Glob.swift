@@ -1,4 +1,5 @@
-public import MatrixClient
+public import FedBotModels
+
 
 /// A shell-style pattern for server names, as in `notices.ignore`: `*` matches any run of characters
 /// (dots included, so `*.example.org` covers `a.b.example.org` but not `example.org`), `?` matches

@@ -1,3 +1,4 @@
+public import FedBotModels
 import MatrixClient
 
 /// Walks `GET …/federation/destinations` from the first row to the last by following `next_token`,

@@ -1,3 +1,5 @@
+import FedBotModels
+
 /// A forward-only reader over JSON bytes, for the one response shape that is hot (pages of destinations).
 ///
 /// It reads exactly what it accepts — strings without escapes (valid UTF-8), integer literals that fit in

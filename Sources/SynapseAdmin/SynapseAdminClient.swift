@@ -1,3 +1,4 @@
+public import FedBotModels
 import Foundation
 public import MatrixClient
 import Synchronization
@@ -116,12 +117,4 @@ public final class SynapseAdminClient: Sendable {
             throw .transport("\(error)")
         }
     }
-}
-
-/// What `reset_connection` did.
-public enum ResetOutcome: Sendable, Equatable {
-    /// The retry timings were cleared; Synapse reconnects in the background.
-    case reset
-    /// The destination was not backing off, so there was nothing to reset.
-    case notInBackoff
 }

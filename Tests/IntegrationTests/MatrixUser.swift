@@ -1,5 +1,6 @@
 import FedBotCore
 import FedBotLab
+import FedBotModels
 import Foundation
 import Logging
 import MatrixClient

@@ -1,5 +1,6 @@
 import FedBotCore
 import FedBotLab
+import FedBotModels
 import FedBotRuntime
 import Foundation
 import MatrixClient

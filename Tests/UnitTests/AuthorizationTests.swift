@@ -1,4 +1,5 @@
 import FedBotCore
+import FedBotModels
 import Foundation
 import MatrixClient
 import Testing

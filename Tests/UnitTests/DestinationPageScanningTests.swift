@@ -1,3 +1,4 @@
+import FedBotModels
 import Foundation
 import SynapseAdmin
 import Testing

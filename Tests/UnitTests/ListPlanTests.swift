@@ -1,4 +1,5 @@
 import FedBotCore
+import FedBotModels
 import SynapseAdmin
 import Testing
 

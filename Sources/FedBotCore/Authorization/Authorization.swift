@@ -1,4 +1,5 @@
-public import MatrixClient
+public import FedBotModels
+
 
 /// The parts of `m.room.power_levels` that decide who may command the bot.
 public struct PowerLevels: Sendable, Equatable {

@@ -1,4 +1,5 @@
-public import MatrixClient
+public import FedBotModels
+
 
 /// Decides which room events are commands for the bot. Pure: the caller supplies the time.
 public struct CommandIntake: Sendable {

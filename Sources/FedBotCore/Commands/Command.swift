@@ -1,4 +1,5 @@
-public import MatrixClient
+public import FedBotModels
+
 
 /// A parsed `!fed …` command: the value that flows from the parser to the executor.
 public enum Command: Equatable, Sendable {

@@ -1,4 +1,5 @@
-public import MatrixClient
+public import FedBotModels
+
 
 /// An open incident as `incidents` lists it.
 public struct IncidentSummary: Sendable, Equatable {

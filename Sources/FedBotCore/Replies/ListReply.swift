@@ -1,4 +1,5 @@
-public import SynapseAdmin
+public import FedBotModels
+
 
 /// The data of a `list` reply.
 public struct ListResult: Sendable {

@@ -1,5 +1,5 @@
-public import MatrixClient
-public import SynapseAdmin
+public import FedBotModels
+
 
 /// What every renderer needs besides its data: the command prefix for hints, and the time to measure from.
 public struct RenderContext: Sendable {

@@ -1,5 +1,5 @@
-public import MatrixClient
-public import SynapseAdmin
+public import FedBotModels
+
 
 /// The data of a `reset` reply.
 public struct ResetResult: Sendable {

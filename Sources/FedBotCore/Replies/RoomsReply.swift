@@ -1,4 +1,5 @@
-public import MatrixClient
+public import FedBotModels
+
 
 /// The data of a `rooms` reply.
 public struct RoomsResult: Sendable {

@@ -1,5 +1,5 @@
-import MatrixClient
-public import SynapseAdmin
+public import FedBotModels
+
 
 /// The data of a `show` reply.
 public struct ShowResult: Sendable {

@@ -1,4 +1,5 @@
-public import MatrixClient
+public import FedBotModels
+
 
 /// The data of a `status` reply.
 public struct StatusResult: Sendable {

@@ -1,4 +1,5 @@
-public import MatrixClient
+public import FedBotModels
+
 
 /// Times as replies show them: UTC, absolute and relative, without locale or time zone surprises.
 public enum TimeText {

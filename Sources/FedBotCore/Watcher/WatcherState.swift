@@ -1,5 +1,5 @@
-public import MatrixClient
-public import SynapseAdmin
+public import FedBotModels
+
 
 /// A destination the watcher saw failing, from the poll that found it until it recovers.
 public struct Incident: Codable, Equatable, Sendable {

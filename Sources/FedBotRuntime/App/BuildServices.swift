@@ -1,3 +1,4 @@
+public import FedBotModels
 public import Logging
 public import MatrixClient
 public import ServiceLifecycle

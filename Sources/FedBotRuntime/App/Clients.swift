@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FedBotModels
 public import Logging
 public import MatrixClient
 public import SynapseAdmin

@@ -1,3 +1,4 @@
+import FedBotModels
 import Foundation
 public import Logging
 public import MatrixClient

@@ -1,4 +1,5 @@
 import FedBotCore
+public import FedBotModels
 import Foundation
 public import Logging
 public import MatrixClient

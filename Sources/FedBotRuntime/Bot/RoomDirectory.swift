@@ -1,4 +1,5 @@
 import FedBotCore
+public import FedBotModels
 public import Logging
 public import MatrixClient
 

@@ -1,4 +1,5 @@
 import FedBotCore
+import FedBotModels
 import MatrixClient
 
 /// The `/sync` filter: only the admin rooms, only the event types the bot reads, lazy-loaded members, no

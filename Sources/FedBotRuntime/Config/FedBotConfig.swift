@@ -1,5 +1,6 @@
 public import FedBotCore
-public import MatrixClient
+public import FedBotModels
+import MatrixClient
 
 /// fedbot's configuration, as read by `ConfigLoader` from YAML and the environment (see DESIGN.md,
 /// "Configuration"), or built in code by tests. Every value is validated and typed; defaults are

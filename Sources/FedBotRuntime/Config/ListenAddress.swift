@@ -1,3 +1,4 @@
+import FedBotModels
 import MatrixClient
 
 /// A `host:port` to listen on, as in `metrics.listen`: `127.0.0.1:9464`, `[::1]:9464`,

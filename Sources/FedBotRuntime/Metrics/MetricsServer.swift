@@ -1,4 +1,5 @@
 import FedBotCore
+import FedBotModels
 import Foundation
 public import Hummingbird
 public import Logging

@@ -1,7 +1,8 @@
 public import FedBotCore
+public import FedBotModels
 import Foundation
 import GRDB
-public import MatrixClient
+import MatrixClient
 
 extension BotStore {
     // MARK: Watcher

@@ -1,6 +1,7 @@
+public import FedBotModels
 public import Foundation
 public import GRDB
-public import MatrixClient
+import MatrixClient
 
 /// fedbot's durable state in one SQLite file (`storage.path`): the sync position, the commands
 /// received and their state, and an outbox of messages with their transaction IDs.

@@ -1,3 +1,4 @@
+import FedBotModels
 public import SynapseAdmin
 import Synchronization
 

@@ -1,5 +1,6 @@
 public import FedBotCore
-public import MatrixClient
+public import FedBotModels
+import MatrixClient
 
 /// `mute`, `unmute`, `incidents` and the watcher part of `status`, straight from the store: the same for
 /// the running bot and for `fedbot fed` in a shell next to it.

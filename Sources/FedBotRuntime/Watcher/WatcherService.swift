@@ -1,4 +1,5 @@
 public import FedBotCore
+import FedBotModels
 import Foundation
 import Logging
 import MatrixClient

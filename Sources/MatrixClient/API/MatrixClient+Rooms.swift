@@ -1,3 +1,4 @@
+public import FedBotModels
 public import Foundation
 
 extension MatrixClient {

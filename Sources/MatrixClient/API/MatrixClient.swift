@@ -1,3 +1,5 @@
+public import FedBotModels
+
 /// The Matrix client-server API, as far as fedbot uses it, over a `HomeserverConnection`.
 public struct MatrixClient: Sendable {
     public let connection: HomeserverConnection

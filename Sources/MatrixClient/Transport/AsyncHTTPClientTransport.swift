@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import FedBotModels
 import Foundation
 import NIOCore
 import NIOHTTP1

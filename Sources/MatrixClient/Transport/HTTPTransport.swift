@@ -1,3 +1,4 @@
+import FedBotModels
 public import Foundation
 
 /// An HTTP request as the Matrix layers describe it, independent of the HTTP library.

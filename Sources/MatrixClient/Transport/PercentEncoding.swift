@@ -1,3 +1,5 @@
+import FedBotModels
+
 extension String {
     /// Percent-encodes everything but RFC 3986 unreserved characters, so the result is safe as one
     /// path segment or one query value (`/`, `?`, `#`, `%`, `+`, `[`, `]`, `:` and non-ASCII all encoded).

@@ -1,3 +1,5 @@
+public import FedBotModels
+
 /// How an idempotent request is retried after transport errors, 5xx and 429.
 public struct RetryPolicy: Sendable {
     /// Attempts in all, the first included; 1 means no retry.

@@ -179,7 +179,7 @@ extension KeyedDecodingContainer {
     /// The events under `key`, skipping any that do not decode: one malformed event (an invite's stripped
     /// state is written by the inviting server) must not make the whole `/sync` unreadable, which would
     /// stall the bot on the same position for good.
-    func events(forKey key: Key) -> [ClientEvent] {
+    public func events(forKey key: Key) -> [ClientEvent] {
         ((try? decodeIfPresent([LenientEvent].self, forKey: key)) ?? nil)?.compactMap(\.event) ?? []
     }
 }

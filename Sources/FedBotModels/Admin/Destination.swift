@@ -1,4 +1,3 @@
-public import MatrixClient
 
 /// One row of Synapse's federation `destinations` table, as the admin API prints it.
 ///

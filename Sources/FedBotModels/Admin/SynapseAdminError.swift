@@ -1,4 +1,3 @@
-import MatrixClient
 
 /// Errors of the Synapse admin API, each saying what a person should do about it.
 public enum SynapseAdminError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -74,7 +73,7 @@ public enum SynapseAdminError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     /// Maps a `MatrixError` from an admin endpoint. `destination` names the row for 404s.
-    init(_ error: MatrixError, baseURL: String, destination: String? = nil, room: String? = nil) {
+    public init(_ error: MatrixError, baseURL: String, destination: String? = nil, room: String? = nil) {
         switch error.kind {
         case .timeout: self = .timeout
         case .connectionRefused: self = .connectionRefused(url: baseURL)

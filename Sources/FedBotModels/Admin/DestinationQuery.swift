@@ -38,7 +38,7 @@ public struct DestinationQuery: Sendable, Equatable {
         self.direction = direction
     }
 
-    var queryItems: [(String, String)] {
+    public var queryItems: [(String, String)] {
         var items: [(String, String)] = [("from", String(from)), ("limit", String(limit))]
         if let nameContains, !nameContains.isEmpty { items.append(("destination", nameContains)) }
         if orderBy != .destination { items.append(("order_by", orderBy.rawValue)) }
@@ -47,7 +47,7 @@ public struct DestinationQuery: Sendable, Equatable {
     }
 
     /// Rejects values Synapse would answer with 400/500 or loop on.
-    func validate() throws(SynapseAdminError) {
+    public func validate() throws(SynapseAdminError) {
         guard from >= 0, from <= Self.maximumOffset else {
             throw .invalidArgument("`from` must be between 0 and \(Self.maximumOffset)")
         }
@@ -60,7 +60,7 @@ public struct DestinationQuery: Sendable, Equatable {
     }
 
     /// Synapse answers 500 for offsets of 2^63 and more; nothing real comes close to this.
-    static let maximumOffset = 1 << 40
+    public static let maximumOffset = 1 << 40
 
     /// The name filter is a SQL `LIKE` pattern in Synapse with `%` and `_` unescaped, and non-ASCII
     /// is refused with a 400: accept only characters that can occur in server names.
