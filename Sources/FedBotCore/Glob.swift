@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// A shell-style pattern for server names, as in `notices.ignore`: `*` matches any run of characters
 /// (dots included, so `*.example.org` covers `a.b.example.org` but not `example.org`), `?` matches
 /// exactly one character, and everything else matches itself. ASCII letters match case-insensitively.

@@ -1,8 +1,9 @@
-@testable import FedBotCore
 import FedBotModels
 import MatrixClient
 import SynapseAdmin
 import Testing
+
+@testable import FedBotCore
 
 /// Notices as posted at 11:25 UTC, edits at 09:49 UTC.
 private enum Texts {

@@ -1,9 +1,10 @@
-@testable import FedBotCore
 import FedBotModels
 import Foundation
 import MatrixClient
 import SynapseAdmin
 import Testing
+
+@testable import FedBotCore
 
 @Suite struct WatcherClockTests {
     typealias F = WatcherFixture

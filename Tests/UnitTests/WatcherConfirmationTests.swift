@@ -1,8 +1,9 @@
-@testable import FedBotCore
 import FedBotModels
 import MatrixClient
 import SynapseAdmin
 import Testing
+
+@testable import FedBotCore
 
 /// When a cleared failure counts as a recovery: Synapse clears `failure_ts` on a `reset` at once, and puts
 /// it back when a request to a hung peer that was in flight times out.

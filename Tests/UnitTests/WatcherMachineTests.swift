@@ -1,8 +1,9 @@
-@testable import FedBotCore
 import FedBotModels
 import MatrixClient
 import SynapseAdmin
 import Testing
+
+@testable import FedBotCore
 
 /// Times and rows for the watcher tests. Times count in minutes from 2026-11-24 09:00:00 UTC.
 enum WatcherFixture {

@@ -1,8 +1,9 @@
-@testable import FedBotCore
 import FedBotModels
 import MatrixClient
 import SynapseAdmin
 import Testing
+
+@testable import FedBotCore
 
 @Suite struct WatcherRecoveryTests {
     typealias F = WatcherFixture

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// The parts of `m.room.power_levels` that decide who may command the bot.
 public struct PowerLevels: Sendable, Equatable {
     public var users: [String: Int]

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// A parsed `!fed …` command: the value that flows from the parser to the executor.
 public enum Command: Equatable, Sendable {
     case help(topic: CommandName?)

@@ -1,6 +1,5 @@
 import FedBotModels
 
-
 /// Parses the words after the prefix into a `Command`, or a `CommandError` that says what was expected.
 /// Nothing invalid gets through: server names are validated, numbers range-checked.
 public struct CommandParser: Sendable {

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// Turns what people paste into a chat into a server name: `example.org`, `example.org:8448`,
 /// `1.2.3.4:8448`, `[::1]:8448`, a user ID, a room alias or room ID, an `https://` URL, a matrix.to
 /// link or a `matrix:` URI.

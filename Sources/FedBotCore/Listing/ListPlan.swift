@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// Decides which rows a `list` page shows, from the failing destinations (found by the failing-first scan)
 /// and, when the page reaches into the healthy ones, one window of the name- or otherwise-sorted list.
 ///

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// An admin API failure as a one-line reply that says what failed and what to do.
 public struct ErrorReply: Sendable {
     public var command: Command

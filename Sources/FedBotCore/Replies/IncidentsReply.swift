@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// An open incident as `incidents` lists it.
 public struct IncidentSummary: Sendable, Equatable {
     public var server: String

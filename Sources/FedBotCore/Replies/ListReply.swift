@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// The data of a `list` reply.
 public struct ListResult: Sendable {
     public var plan: ListPlan

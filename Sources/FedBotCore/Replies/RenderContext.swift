@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// What every renderer needs besides its data: the command prefix for hints, and the time to measure from.
 public struct RenderContext: Sendable {
     public var prefix: String

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// The data of a `reset` reply.
 public struct ResetResult: Sendable {
     public var server: ServerName

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// The data of a `rooms` reply.
 public struct RoomsResult: Sendable {
     /// One shared room, with what the admin API knows of it (nil when the details could not be fetched).

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// The data of a `show` reply.
 public struct ShowResult: Sendable {
     public var destination: Destination

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// The data of a `status` reply.
 public struct StatusResult: Sendable {
     /// The outcome of one check.

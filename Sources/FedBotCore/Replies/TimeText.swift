@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// Times as replies show them: UTC, absolute and relative, without locale or time zone surprises.
 public enum TimeText {
     /// `2026-11-24 09:12 UTC`.

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// Notice texts, short on a phone: the first line says what and since when, and stands alone in a
 /// notification; rooms and next steps follow.
 public enum NoticeText {

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// The watcher's decisions, without I/O: from the stored state, what a poll saw and the time, to the new
 /// state and the notices to post. The caller stores both in one transaction.
 public enum WatcherMachine {

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// A destination the watcher saw failing, from the poll that found it until it recovers.
 public struct Incident: Codable, Equatable, Sendable {
     public var server: String

@@ -1,4 +1,3 @@
-
 /// One row of Synapse's federation `destinations` table, as the admin API prints it.
 ///
 /// `retry_last_ts` and `retry_interval` are printed as 0 when NULL in the database; `failure_ts` and

@@ -1,4 +1,3 @@
-
 /// Errors of the Synapse admin API, each saying what a person should do about it.
 public enum SynapseAdminError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No access token was sent (401 `M_MISSING_TOKEN`).
