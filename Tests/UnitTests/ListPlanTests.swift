@@ -330,7 +330,7 @@ private func pageThrough(
     }
 
     @Test func randomTablesPageCorrectly() {
-        var random = SplitMix(seed: 42)
+        var random = SeededGenerator(state: 42)
         for round in 0..<40 {
             let synapse = FakeSynapse(
                 rows: randomRows(&random, count: 5 + round % 30), nulls: round % 2 == 0 ? .low : .high)
@@ -386,20 +386,7 @@ private func pageThrough(
     }
 }
 
-/// A small deterministic random generator (SplitMix64).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-private func randomRows(_ random: inout SplitMix, count: Int) -> [Row] {
+private func randomRows(_ random: inout SeededGenerator, count: Int) -> [Row] {
     let letters = Array("abcXY19-.")
     var names = Set<String>()
     while names.count < count {

@@ -42,8 +42,8 @@ struct ConfigBuilder {
 
         guard document.problems.isEmpty, let homeserverURL, case .found(let token, let source) = homeserverToken
         else { return nil }
-        let homeserver = FedBotConfig.Homeserver(url: homeserverURL, accessToken: token, accessTokenSource: source)
-        var adminAPI = FedBotConfig.AdminAPI(
+        let homeserver = FedBotConfig.Endpoint(url: homeserverURL, accessToken: token, accessTokenSource: source)
+        var adminAPI = FedBotConfig.Endpoint(
             url: adminURL ?? homeserverURL, accessToken: token, accessTokenSource: .homeserverToken)
         if case .found(let adminSecret, let adminSource) = adminToken {
             adminAPI.accessToken = adminSecret

@@ -7,9 +7,9 @@ import MatrixClient
 /// the `default…` constants of each section.
 public struct FedBotConfig: Sendable, Equatable {
     /// `homeserver`: the client-server API the bot logs in to.
-    public var homeserver: Homeserver
+    public var homeserver: Endpoint
     /// `admin_api`: the Synapse admin API; by default the homeserver's URL and token.
-    public var adminAPI: AdminAPI
+    public var adminAPI: Endpoint
     /// `bot`: commands and who may run them.
     public var bot: Bot
     /// `notices`: the federation watcher and its notices.
@@ -21,44 +21,29 @@ public struct FedBotConfig: Sendable, Equatable {
 
     /// A configuration; `adminAPI: nil` means the homeserver's URL and token.
     public init(
-        homeserver: Homeserver, adminAPI: AdminAPI? = nil, bot: Bot = Bot(), notices: Notices = Notices(),
+        homeserver: Endpoint, adminAPI: Endpoint? = nil, bot: Bot = Bot(), notices: Notices = Notices(),
         storage: Storage = Storage(), metrics: Metrics = Metrics()
     ) {
         self.homeserver = homeserver
         self.adminAPI =
             adminAPI
-            ?? AdminAPI(url: homeserver.url, accessToken: homeserver.accessToken, accessTokenSource: .homeserverToken)
+            ?? Endpoint(url: homeserver.url, accessToken: homeserver.accessToken, accessTokenSource: .homeserverToken)
         self.bot = bot
         self.notices = notices
         self.storage = storage
         self.metrics = metrics
     }
 
-    /// `homeserver.*`
-    public struct Homeserver: Sendable, Equatable {
-        /// `homeserver.url`: the client-server API base URL, `http(s)://host[:port][/prefix]`, stored
-        /// without a trailing slash. Required.
+    /// `homeserver.*` and `admin_api.*`: a base URL and the token sent to it.
+    public struct Endpoint: Sendable, Equatable {
+        /// `http(s)://host[:port][/prefix]`, stored without a trailing slash. `homeserver.url` is required;
+        /// `admin_api.url` defaults to it.
         public var url: String
-        /// `homeserver.access_token`, `homeserver.access_token_file` or env `FEDBOT_ACCESS_TOKEN`. Required.
+        /// `homeserver.access_token`, `homeserver.access_token_file` or env `FEDBOT_ACCESS_TOKEN` (required);
+        /// `admin_api.access_token`, `admin_api.access_token_file` or env `FEDBOT_ADMIN_TOKEN` (default: the
+        /// homeserver token).
         public var accessToken: Secret
         /// Where the token came from, for `check-config` (never the token itself).
-        public var accessTokenSource: TokenSource
-
-        public init(url: String, accessToken: Secret, accessTokenSource: TokenSource = .code) {
-            self.url = url
-            self.accessToken = accessToken
-            self.accessTokenSource = accessTokenSource
-        }
-    }
-
-    /// `admin_api.*`
-    public struct AdminAPI: Sendable, Equatable {
-        /// `admin_api.url`; default: `homeserver.url`.
-        public var url: String
-        /// `admin_api.access_token`, `admin_api.access_token_file` or env `FEDBOT_ADMIN_TOKEN`;
-        /// default: the homeserver token.
-        public var accessToken: Secret
-        /// Where the token came from.
         public var accessTokenSource: TokenSource
 
         public init(url: String, accessToken: Secret, accessTokenSource: TokenSource = .code) {
