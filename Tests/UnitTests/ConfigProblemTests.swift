@@ -87,6 +87,16 @@ import Testing
             #"metrics.listen: expected host:port like 127.0.0.1:9464 or [::1]:9464, got "[::1]""#
         ),
         ("storage:\n  path: \"\"", #"storage.path: expected a file path like ./fedbot.sqlite, got """#),
+        (
+            "bot:\n  min_power_level: 0",
+            "bot.min_power_level: must be at least 1, got 0 (at 0 every member of an admin room could run every "
+                + "command, reset included; name people in bot.operators instead)"
+        ),
+        (
+            "bot:\n  min_power_level: -5",
+            "bot.min_power_level: must be at least 1, got -5 (at 0 every member of an admin room could run every "
+                + "command, reset included; name people in bot.operators instead)"
+        ),
     ]
 
     @Test(arguments: Self.cases)
@@ -211,5 +221,19 @@ import Testing
             ConfigFixture.minimal + "\n  access_token: syt_inline", env: ["FEDBOT_ACCESS_TOKEN": ""])
         #expect(loaded.config.homeserver.accessToken.reveal() == "syt_inline")
         #expect(loaded.warnings == ["FEDBOT_ACCESS_TOKEN is set but empty; ignored"])
+    }
+
+    @Test func plainHTTPToAnotherMachineIsWarnedAbout() throws {
+        let remote = "homeserver:\n  url: http://matrix.example.org:8008\nadmin_api:\n  url: http://10.0.0.5:8008\n"
+        #expect(
+            try ConfigFixture.load(remote).warnings == [
+                "homeserver.url: http:// to matrix.example.org, which is not this machine: the bot's token crosses the "
+                    + "network unencrypted; use https:// unless that network is private (a container network)",
+                "admin_api.url: http:// to 10.0.0.5, which is not this machine: the bot's token crosses the "
+                    + "network unencrypted; use https:// unless that network is private (a container network)",
+            ])
+        for url in ["http://127.0.0.1:8008", "http://localhost:8008", "http://[::1]:8008", "https://matrix.example.org"] {
+            #expect(try ConfigFixture.load("homeserver:\n  url: \(url)\n").warnings.isEmpty, "\(url)")
+        }
     }
 }

@@ -33,6 +33,13 @@ struct ConfigBuilder {
                     + "homeserver.access_token or homeserver.access_token_file")
         }
         let adminURL = baseURL("admin_api.url")
+        for (path, url) in [("homeserver.url", homeserverURL), ("admin_api.url", adminURL)] {
+            if let url, let host = Self.plainHTTPHost(url), !Self.isLoopback(host) {
+                addWarning(
+                    "\(path): http:// to \(host), which is not this machine: the bot's token crosses the network "
+                        + "unencrypted; use https:// unless that network is private (a container network)")
+            }
+        }
         let adminToken = token(section: "admin_api", variable: ConfigLoader.adminTokenVariable)
         let bot = buildBot()
         let notices = buildNotices()
@@ -78,6 +85,11 @@ struct ConfigBuilder {
                     "bot.operators", listOf: "user IDs", expected: "a user ID like \"@alice:example.org\"",
                     parse: UserID.init)) ?? []
         bot.minPowerLevel = document.int("bot.min_power_level") ?? FedBotConfig.Bot.defaultMinPowerLevel
+        if bot.minPowerLevel < 1 {
+            document.addProblem(
+                "bot.min_power_level: must be at least 1, got \(bot.minPowerLevel) (at 0 every member of an admin room "
+                    + "could run every command, reset included; name people in bot.operators instead)")
+        }
         if let age = document.duration("bot.max_command_age") {
             if age <= .zero {
                 document.addProblem("bot.max_command_age: must be longer than 0s")
@@ -177,6 +189,21 @@ struct ConfigBuilder {
         var url = text
         while url.hasSuffix("/") { url.removeLast() }
         return url
+    }
+
+    /// The host of an `http://` URL (nil for https).
+    static func plainHTTPHost(_ url: String) -> String? {
+        guard url.lowercased().hasPrefix("http://") else { return nil }
+        let authority = url.dropFirst("http://".count).prefix { $0 != "/" }
+        return ServerName(String(authority))?.host
+    }
+
+    /// `localhost`, 127.0.0.0/8 and `[::1]`: a plain-HTTP token to these never leaves the machine.
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        if host == "localhost" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// A server name pattern: letters, digits, `-`, `.`, `:`, `[`, `]` and the wildcards `*` and `?`.
