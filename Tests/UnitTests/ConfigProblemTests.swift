@@ -232,7 +232,9 @@ import Testing
                 "admin_api.url: http:// to 10.0.0.5, which is not this machine: the bot's token crosses the "
                     + "network unencrypted; use https:// unless that network is private (a container network)",
             ])
-        for url in ["http://127.0.0.1:8008", "http://localhost:8008", "http://[::1]:8008", "https://matrix.example.org"] {
+        for url in [
+            "http://127.0.0.1:8008", "http://localhost:8008", "http://[::1]:8008", "https://matrix.example.org",
+        ] {
             #expect(try ConfigFixture.load("homeserver:\n  url: \(url)\n").warnings.isEmpty, "\(url)")
         }
     }

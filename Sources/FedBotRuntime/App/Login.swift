@@ -70,14 +70,34 @@ public enum Login {
         return .success
     }
 
-    /// Writes `secret` to `path` readable by the owner only, replacing what was there.
-    static func writeSecret(_ secret: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    /// Writes `secret` to `path` readable by the owner only, replacing what was there. A symbolic link or
+    /// anything but a regular file at `path` is refused: the token is never written through a link.
+    public static func writeSecret(_ secret: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0o600)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw SecretFileError("\(path) is a symbolic link: remove it or choose another path") }
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
         defer { close(fd) }
-        guard fchmod(fd, 0o600) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        // Opened without following a link, so this is the file itself (a FIFO or a directory failed to open).
+        let type = try FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType
+        guard type == .typeRegular else {
+            throw SecretFileError("\(path) is not a regular file: choose another path")
+        }
+        guard fchmod(fd, 0o600) == 0, ftruncate(fd, 0) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
         let bytes = Array((secret + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+}
+
+/// A token file that fedbot will not write.
+public struct SecretFileError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }
