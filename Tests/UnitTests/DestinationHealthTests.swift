@@ -17,6 +17,18 @@ import Testing
         #expect(!row.neverWorked)
     }
 
+    @Test func implausibleNumbersFromTheServerDoNotTrap() {
+        // Synapse does not bound these columns: a row written by hand can hold anything.
+        let row = Destination(
+            destination: "odd.example", retryLastTs: .max - 1, retryInterval: .max, failureTs: .min,
+            lastSuccessfulStreamOrdering: .max)
+        #expect(
+            row.health(at: now)
+                == .failing(
+                    since: Timestamp(milliseconds: .min), retryInterval: .milliseconds(Int64.max),
+                    nextRetry: Timestamp(milliseconds: .max)))
+    }
+
     @Test func failingWhileTheBackoffIsInForce() {
         // First failure 2h 13m ago, last attempt 6m ago with a 10 minute backoff: next retry in 4m.
         let row = Destination(

@@ -53,7 +53,8 @@ public struct Destination: Hashable, Sendable, Codable {
         guard let failureTs else { return .healthy }
         let since = Timestamp(milliseconds: failureTs)
         let interval = Duration.milliseconds(retryInterval)
-        let nextRetry = Timestamp(milliseconds: retryLastTs + retryInterval)
+        // Saturating: the numbers come from a server, and an implausible pair must not trap.
+        let nextRetry = Timestamp(milliseconds: retryLastTs) + interval
         if retryLastTs > 0, now < nextRetry {
             return .failing(since: since, retryInterval: interval, nextRetry: nextRetry)
         }
