@@ -48,6 +48,14 @@ public enum BotApp {
     /// Runs the services; returns normally after a graceful shutdown, throws `BotFatalError` when the bot
     /// cannot go on (invalid token).
     public static func run(config: FedBotConfig, logger: Logger) async throws {
+        // Before anything reads the state: a second bot on the same file exits here with one line.
+        let lock: StateFileLock?
+        do {
+            lock = config.storage.path == ":memory:" ? nil : try StateFileLock(statePath: config.storage.path)
+        } catch {
+            throw BotFatalError(error.description)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let built = try buildServices(config: config, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
