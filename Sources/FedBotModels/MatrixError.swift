@@ -31,6 +31,9 @@ public struct MatrixError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The request that failed, as `METHOD /path` without query or token.
     public var request: String
 
+    /// The longest wait a server can ask for: `retryAfter` never exceeds it.
+    public static let longestRetryAfter: Duration = .seconds(60)
+
     public init(
         kind: Kind, status: Int? = nil, errcode: String? = nil, message: String, retryAfter: Duration? = nil,
         softLogout: Bool = false, request: String = ""

@@ -1,4 +1,4 @@
-import FedBotModels
+public import FedBotModels
 public import Foundation
 public import Logging
 
@@ -122,7 +122,7 @@ public struct HomeserverConnection: Sendable {
     }
 
     /// Maps a non-2xx response to a `MatrixError`, reading the standard error body when there is one.
-    static func error(from response: HTTPResponse, request: String) -> MatrixError {
+    public static func error(from response: HTTPResponse, request: String) -> MatrixError {
         struct Body: Decodable {
             var errcode: String?
             var error: String?
@@ -130,11 +130,14 @@ public struct HomeserverConnection: Sendable {
             var soft_logout: Bool?
         }
         let body = try? JSONDecoder().decode(Body.self, from: response.body)
+        // Server-supplied waits are clamped to 0…`MatrixError.longestRetryAfter`: a day-long (or Int64.max)
+        // wait would stop syncing or sending for that long; after the cap the request is simply tried again.
         var retryAfter: Duration?
-        if let ms = body?.retry_after_ms { retryAfter = .milliseconds(ms) }
+        if let ms = body?.retry_after_ms { retryAfter = .milliseconds(min(max(ms, 0), Self.longestWaitMilliseconds)) }
         if let header = response.header("Retry-After"), let seconds = Int64(header.trimmingCharacters(in: .whitespaces))
         {
-            retryAfter = max(retryAfter ?? .zero, .seconds(seconds))
+            let clamped = min(max(seconds, 0), Self.longestWaitMilliseconds / 1000)
+            retryAfter = max(retryAfter ?? .zero, .seconds(clamped))
         }
         let message: String
         if let text = body?.error, !text.isEmpty {
@@ -148,6 +151,8 @@ public struct HomeserverConnection: Sendable {
             kind: .http, status: response.status, errcode: body?.errcode, message: message, retryAfter: retryAfter,
             softLogout: body?.soft_logout ?? false, request: request)
     }
+
+    private static let longestWaitMilliseconds = MatrixError.longestRetryAfter.wholeMilliseconds
 
     private static func describe(_ error: any Error) -> String {
         switch error {
