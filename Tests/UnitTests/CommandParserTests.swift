@@ -12,7 +12,7 @@ private func server(_ text: String) -> ServerName {
 private func list(
     _ filter: ListFilter = .all, text: String? = nil, sort: ListSort? = nil, desc: Bool = false, limit: Int = 20,
     page: Int = 1
-) -> Command {
+) -> Action {
     .list(
         ListOptions(filter: filter, text: text, sort: sort, descending: desc, paging: Paging(limit: limit, page: page)))
 }
@@ -22,8 +22,8 @@ private func list(
 
     struct Parsed: Sendable, CustomTestStringConvertible {
         var message: String
-        var command: Command
-        init(_ message: String, _ command: Command) {
+        var command: Action
+        init(_ message: String, _ command: Action) {
             self.message = message
             self.command = command
         }
