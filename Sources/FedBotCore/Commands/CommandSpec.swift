@@ -27,7 +27,7 @@ public struct CommandSpec: Sendable {
     /// Works only with the watcher (`notices.rooms` configured): `help` leaves it out otherwise.
     public let needsWatcher: Bool
     /// What an error reply says could not be done ("Could not show"); the action's server follows.
-    let failure: String
+    let failurePhrase: String
     /// Turns the words after the command word into an action. Options are already taken and checked.
     let action: @Sendable (inout Arguments) throws(CommandError) -> Action
 
@@ -42,7 +42,7 @@ public struct CommandSpec: Sendable {
         self.summary = summary
         self.details = details
         self.needsWatcher = needsWatcher
-        self.failure = failure
+        self.failurePhrase = failure
         self.action = action
     }
 
@@ -58,7 +58,7 @@ public struct CommandSpec: Sendable {
 
     /// `Could not show example.org`: what an error reply says failed.
     public func failure(about server: ServerName?) -> String {
-        server.map { "\(failure) \($0)" } ?? failure
+        server.map { "\(failurePhrase) \($0)" } ?? failurePhrase
     }
 }
 
