@@ -70,7 +70,7 @@ enum PureBench {
             "parser: commands/s (mixed corpus of \(corpus.count))", Stats.median(parseRates), "cmd/s",
             note: "valid, invalid and non-commands")
 
-        // ListResult with 1000 rows (a third failing); the reply is cut to fit 48 KiB, so it renders more than once.
+        // ListReply with 1000 rows (a third failing); the reply is cut to fit 48 KiB, so it renders more than once.
         let now = Timestamp(milliseconds: 1_750_000_000_000)
         let rows = (0..<1000).map { index -> Destination in
             let name = "server-\(String(index + 100_000)).example.org"
@@ -85,7 +85,7 @@ enum PureBench {
         let failing = rows.filter(\.isFailing)
         let plan = ListPlan(
             options: ListOptions(paging: Paging(limit: 1000)), failing: failing, total: 100_000, placement: .low)
-        let result = ListResult(plan: plan, rows: rows)
+        let result = ListReply(plan: plan, rows: rows)
         let context = RenderContext(prefix: "!fed", now: now)
         let listIterations = quick ? 20 : 100
         var listRates: [Double] = []
@@ -101,13 +101,13 @@ enum PureBench {
             listRates.append(Double(listIterations * rows.count) / elapsed.seconds)
         }
         report.add(
-            "render ListResult (1000 rows in, reply \(replyBytes / 1024) KiB): rows/s", Stats.median(listRates),
+            "render ListReply (1000 rows in, reply \(replyBytes / 1024) KiB): rows/s", Stats.median(listRates),
             "rows/s")
 
-        // ShowResult: a failing and a healthy destination, alternately.
+        // ShowReply: a failing and a healthy destination, alternately.
         let shows = [
-            ShowResult(destination: rows[0], sharedRooms: 12), ShowResult(destination: rows[1], sharedRooms: 0),
-            ShowResult(destination: rows[3], sharedRooms: nil),
+            ShowReply(destination: rows[0], sharedRooms: 12), ShowReply(destination: rows[1], sharedRooms: 0),
+            ShowReply(destination: rows[3], sharedRooms: nil),
         ]
         let showIterations = quick ? 20_000 : 100_000
         var showRates: [Double] = []
@@ -119,7 +119,7 @@ enum PureBench {
             let elapsed = ContinuousClock.now - started
             showRates.append(Double(showIterations) / elapsed.seconds)
         }
-        report.add("render ShowResult: replies/s", Stats.median(showRates), "replies/s")
+        report.add("render ShowReply: replies/s", Stats.median(showRates), "replies/s")
 
         // A page of 1,260 destinations as Synapse prints it (a poll or `!fed list` at 100k with 1,000 failing).
         let page = pageJSON(rows: 1_260, failing: 1_000, now: now)

@@ -46,7 +46,7 @@ enum StoreBench {
             guard let first = pending.first else { throw BenchError("no pending command") }
             let reply = time("4 worker: parse + render show") { () -> Reply in
                 _ = parser.parse(message: first.body)
-                return ShowResult(destination: destination, sharedRooms: 1).render(context)
+                return ShowReply(destination: destination, sharedRooms: 1).render(context)
             }
             let message = OutgoingMessage(
                 transactionID: "fedbot.reply.\(eventID)", roomID: first.roomID,

@@ -3,7 +3,7 @@ public import FedBotModels
 /// The answer to a command that waited longer than `bot.max_command_age` before it could run (the bot
 /// was stopped or crashed after receiving it): it is not run, since the situation it was meant for may
 /// be over (a `reset` three days late is not what anyone asked for).
-public struct StaleCommandReply: Sendable {
+public struct StaleCommandReply: RenderableReply {
     public var sentAt: Timestamp
     public var maxAge: Duration
 

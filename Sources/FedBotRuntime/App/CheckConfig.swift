@@ -174,7 +174,7 @@ public enum CheckConfig {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let error = error as? MatrixError { return CommandExecutor.describe(error) }
+        if let error = error as? MatrixError { return MatrixErrorText.describe(error) }
         return "\(error)"
     }
 }

@@ -1,3 +1,4 @@
+import FedBotCore
 import FedBotModels
 import Foundation
 public import Logging
@@ -45,7 +46,7 @@ public enum Login {
                 case "M_FORBIDDEN": "wrong user name or password"
                 case "M_USER_DEACTIVATED": "this account is deactivated"
                 case "M_LIMIT_EXCEEDED": "too many login attempts; try again later"
-                default: CommandExecutor.describe(error)
+                default: MatrixErrorText.describe(error)
                 }
             printError("fedbot: login failed: \(reason)")
             return .apiError

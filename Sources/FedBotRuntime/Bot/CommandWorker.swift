@@ -114,7 +114,7 @@ public struct CommandWorker: Service {
             return (reply.render(RenderContext(prefix: context.config.bot.prefix, now: now)), nil)
         }
         let execution = await withTyping(in: command.roomID) {
-            await executor.run(message: command.body)
+            await executor.run(parsed: executor.parser.parse(message: command.body))
         }
         guard let execution else { return (nil, nil) }
         metrics?.commandRan(execution.command?.rawValue ?? "-", outcome: execution.outcome.rawValue)

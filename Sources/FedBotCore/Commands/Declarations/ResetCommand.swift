@@ -1,7 +1,24 @@
 public import FedBotModels
 
-/// The data of a `reset` reply.
-public struct ResetResult: Sendable {
+extension CommandName {
+    public static let reset: CommandName = "reset"
+}
+
+extension CommandSpec {
+    /// `reset SERVER`
+    public static let reset = CommandSpec(
+        name: .reset, positionals: [.required("SERVER")], summary: "retry a failing server now",
+        details: [
+            "Clears Synapse's retry backoff for SERVER so that it is tried again at once.",
+            "Only a failing server can be reset; I check again shortly after and report the result.",
+        ], failure: "Could not reset"
+    ) { (arguments: inout Arguments) throws(CommandError) -> Action in
+        .reset(try arguments.server())
+    }
+}
+
+/// A `reset` reply: what Synapse did.
+public struct ResetReply: RenderableReply {
     public var server: ServerName
     public var outcome: ResetOutcome
     /// The destination as it was before the reset, when it was looked up.
@@ -11,6 +28,12 @@ public struct ResetResult: Sendable {
         self.server = server
         self.outcome = outcome
         self.before = before
+    }
+
+    /// After a real reset, check the destination again shortly and report.
+    public var followUp: FollowUp? {
+        guard outcome == .reset else { return nil }
+        return .recheckAfterReset(server: server, previousFailure: before?.failureTs.map(Timestamp.init(milliseconds:)))
     }
 
     public func render(_ context: RenderContext) -> Reply {
@@ -32,7 +55,7 @@ public struct ResetResult: Sendable {
 }
 
 /// The follow-up after a reset: the destination re-checked.
-public struct ResetFollowUp: Sendable {
+public struct ResetFollowUpReply: RenderableReply {
     public var server: ServerName
     /// The destination after the reset.
     public var after: Destination

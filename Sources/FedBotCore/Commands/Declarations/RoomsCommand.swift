@@ -1,7 +1,23 @@
 public import FedBotModels
 
-/// The data of a `rooms` reply.
-public struct RoomsResult: Sendable {
+extension CommandName {
+    public static let rooms: CommandName = "rooms"
+}
+
+extension CommandSpec {
+    /// `rooms SERVER [--limit N] [--page N]`
+    public static let rooms = CommandSpec(
+        name: .rooms, positionals: [.required("SERVER")], options: [.limit, .page],
+        summary: "rooms shared with a server",
+        details: ["Rooms this homeserver shares with SERVER, with name, alias and member count where known."],
+        failure: "Could not list rooms shared with"
+    ) { (arguments: inout Arguments) throws(CommandError) -> Action in
+        .rooms(try arguments.server(), arguments.paging())
+    }
+}
+
+/// A `rooms` reply: one page of the rooms shared with a server.
+public struct RoomsReply: RenderableReply {
     /// One shared room, with what the admin API knows of it (nil when the details could not be fetched).
     public struct Room: Sendable {
         public var roomID: String

@@ -1,7 +1,24 @@
 public import FedBotModels
 
-/// The data of a `show` reply.
-public struct ShowResult: Sendable {
+extension CommandName {
+    public static let show: CommandName = "show"
+}
+
+extension CommandSpec {
+    /// `show SERVER`
+    public static let show = CommandSpec(
+        name: .show, positionals: [.required("SERVER")], summary: "one destination in detail",
+        details: [
+            "State, failing since (UTC and how long ago), retry interval, next retry, last successful delivery and shared rooms.",
+            "SERVER may be example.org, example.org:8448, [::1]:8448, a user ID, a room alias or a matrix.to link.",
+        ], failure: "Could not show"
+    ) { (arguments: inout Arguments) throws(CommandError) -> Action in
+        .show(try arguments.server())
+    }
+}
+
+/// A `show` reply: one destination and how many rooms it shares.
+public struct ShowReply: RenderableReply {
     public var destination: Destination
     /// Rooms shared with the destination (the rooms endpoint's `total`), nil when unknown.
     public var sharedRooms: Int?

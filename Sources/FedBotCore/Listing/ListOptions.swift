@@ -1,52 +1,3 @@
-public import FedBotModels
-
-/// A parsed `!fed …` command: the value that flows from the parser to the executor.
-public enum Command: Equatable, Sendable {
-    case help(topic: CommandName?)
-    case list(ListOptions)
-    case show(ServerName)
-    case rooms(ServerName, Paging)
-    case reset(ServerName)
-    case status
-    case mute(ServerName, duration: Duration)
-    case unmute(ServerName)
-    case incidents
-
-    /// The command's name, for metrics, logs and authorization.
-    public var name: CommandName {
-        switch self {
-        case .help: .help
-        case .list: .list
-        case .show: .show
-        case .rooms: .rooms
-        case .reset: .reset
-        case .status: .status
-        case .mute: .mute
-        case .unmute: .unmute
-        case .incidents: .incidents
-        }
-    }
-}
-
-/// `--limit N` (1…1000) and `--page N` (from 1).
-public struct Paging: Equatable, Sendable {
-    public var limit: Int
-    public var page: Int
-
-    public init(limit: Int = Paging.defaultLimit, page: Int = 1) {
-        self.limit = limit
-        self.page = page
-    }
-
-    /// The offset of the page's first row.
-    public var offset: Int { (page - 1) * limit }
-
-    public static let defaultLimit = 20
-    public static let maximumLimit = 1000
-    /// Pages beyond this are refused: nobody reads page 100,000 in a chat.
-    public static let maximumPage = 1_000_000
-}
-
 /// Which destinations `list` shows.
 public enum ListFilter: String, Equatable, Sendable, CaseIterable {
     /// Every destination, failing first (the default).
@@ -95,5 +46,19 @@ public struct ListOptions: Equatable, Sendable {
         if paging.limit != Paging.defaultLimit { words += ["--limit", String(paging.limit)] }
         if page != 1 { words += ["--page", String(page)] }
         return words
+    }
+}
+
+/// The grammar of `list`'s TEXT, which Synapse uses as a SQL LIKE pattern without escaping.
+public enum DestinationFilterText {
+    public static func validate(_ text: String) throws(CommandError) {
+        let ok =
+            !text.isEmpty && text.utf8.count <= 255
+            && text.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII
+                    && (("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                        || "-.:[]".unicodeScalars.contains(scalar))
+            }
+        guard ok else { throw CommandError("invalid filter text") }
     }
 }

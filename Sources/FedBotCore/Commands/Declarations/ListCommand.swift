@@ -1,7 +1,42 @@
 public import FedBotModels
 
-/// The data of a `list` reply.
-public struct ListResult: Sendable {
+extension CommandName {
+    public static let list: CommandName = "list"
+}
+
+extension CommandSpec {
+    /// `list [failing|healthy|all] [TEXT] [--sort …] [--desc] [--limit N] [--page N]`
+    public static let list = CommandSpec(
+        name: .list, positionals: [.optional("failing|healthy|all"), .optional("TEXT")],
+        options: [.sort, .descending, .limit, .page], summary: "destinations, failing first",
+        details: [
+            "Counts first, then at most 20 destinations: failing ones first (oldest failure first), then the others by name.",
+            "TEXT keeps names containing it (case-insensitive).",
+            "--sort orders by name, failure time, retry interval or last successful delivery; --desc reverses.",
+            "--limit takes 1 to 1000, --page counts from 1.",
+        ], failure: "Could not list destinations"
+    ) { (arguments: inout Arguments) throws(CommandError) -> Action in
+        var options = ListOptions(
+            sort: arguments.choice(.sort).flatMap(ListSort.init(rawValue:)), descending: arguments.flag(.descending),
+            paging: arguments.paging())
+        if let word = arguments.peekPositional(), let filter = ListFilter(rawValue: word.lowercased()) {
+            _ = arguments.nextPositional()
+            options.filter = filter
+        }
+        if let text = arguments.nextPositional() {
+            guard (try? DestinationFilterText.validate(text)) != nil else {
+                throw arguments.error(
+                    "TEXT may contain only letters, digits, '-', '.', ':', '[' and ']', got \(CommandParser.shown(text))"
+                )
+            }
+            options.text = text
+        }
+        return .list(options)
+    }
+}
+
+/// A `list` reply: the plan and the rows fetched for it.
+public struct ListReply: RenderableReply {
     public var plan: ListPlan
     public var rows: [Destination]
 

@@ -1,5 +1,20 @@
 public import FedBotModels
 
+extension CommandName {
+    public static let incidents: CommandName = "incidents"
+}
+
+extension CommandSpec {
+    /// `incidents`
+    public static let incidents = CommandSpec(
+        name: .incidents, summary: "open incidents, oldest first",
+        details: ["Servers currently failing that I have announced or am tracking, oldest first."], needsWatcher: true,
+        failure: "Could not list incidents"
+    ) { (_: inout Arguments) throws(CommandError) -> Action in
+        .incidents
+    }
+}
+
 /// An open incident as `incidents` lists it.
 public struct IncidentSummary: Sendable, Equatable {
     public var server: String
@@ -19,8 +34,8 @@ public struct IncidentSummary: Sendable, Equatable {
     }
 }
 
-/// The data of an `incidents` reply.
-public struct IncidentsReply: Sendable {
+/// An `incidents` reply.
+public struct IncidentsReply: RenderableReply {
     public var incidents: [IncidentSummary]
 
     public init(incidents: [IncidentSummary]) {

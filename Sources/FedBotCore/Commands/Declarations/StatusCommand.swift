@@ -1,7 +1,24 @@
 public import FedBotModels
 
-/// The data of a `status` reply.
-public struct StatusResult: Sendable {
+extension CommandName {
+    public static let status: CommandName = "status"
+}
+
+extension CommandSpec {
+    /// `status`
+    public static let status = CommandSpec(
+        name: .status, summary: "bot and homeserver health",
+        details: [
+            "Whether the homeserver and its admin API answer, the last federation poll, counts and open incidents."
+        ],
+        failure: "Could not get the status"
+    ) { (_: inout Arguments) throws(CommandError) -> Action in
+        .status
+    }
+}
+
+/// A `status` reply: the checks the bot made and what the watcher knows.
+public struct StatusReply: RenderableReply {
     /// The outcome of one check.
     public enum Check: Sendable, Equatable {
         case ok(String)
@@ -69,5 +86,25 @@ public struct StatusResult: Sendable {
         case .ok(let detail): "\(label): ✅ \(detail)"
         case .failed(let detail): "\(label): ❌ \(detail)"
         }
+    }
+}
+
+extension StatusReply.Check {
+    /// The homeserver answered `whoami`.
+    public static func loggedIn(as user: some CustomStringConvertible) -> Self {
+        .ok("reachable, logged in as \(user)")
+    }
+
+    /// A shell command that does not use the client-server API.
+    public static let notUsed = Self.ok("not used by this command")
+
+    /// The homeserver did not answer `whoami`: what failed and how to fix it.
+    public static func failed(describing error: MatrixError) -> Self {
+        .failed(MatrixErrorText.describe(error))
+    }
+
+    /// The admin API answered with server admin rights; `version` is Synapse's, when it said.
+    public static func serverAdmin(version: String?) -> Self {
+        .ok("\(version.map { "Synapse \($0)" } ?? "answering"), server admin rights")
     }
 }
