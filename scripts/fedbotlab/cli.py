@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 
 import fedbotlab
 from fedbotlab import commands, faults, up
@@ -163,6 +162,8 @@ def _run(args: argparse.Namespace) -> int:
         emit("error", {"error": "interrupted"})
         return 130
     except Exception as e:  # noqa: BLE001 - every failure is reported as JSON
+        import traceback
+
         log(f"error: {type(e).__name__}: {e}\n{traceback.format_exc()}")
         emit("error", {"error": f"{type(e).__name__}: {e}"})
         return 1

@@ -7,8 +7,7 @@ import os
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fedbotlab.common import PYTHON, Json, LabError, tail
 from fedbotlab.control import SupClient
@@ -16,8 +15,7 @@ from fedbotlab.keys import ensure_cert, write_signing_key
 from fedbotlab.matrix import http
 
 
-@dataclass(frozen=True)
-class Homeserver:
+class Homeserver(NamedTuple):
     """What differs between the lab's homeservers (and the template builder's)."""
 
     dir: str
@@ -30,8 +28,7 @@ class Homeserver:
     rc_message: tuple[float, int] | None = None
 
 
-@dataclass(frozen=True)
-class Shared:
+class Shared(NamedTuple):
     """What every homeserver on this machine shares: the certificate, the IP blocklist."""
 
     tls_certificate: str

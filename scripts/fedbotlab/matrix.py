@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -15,9 +16,14 @@ from typing import Any
 
 from fedbotlab.common import Json, LabError
 
-_NO_VERIFY = ssl.create_default_context()
-_NO_VERIFY.check_hostname = False
-_NO_VERIFY.verify_mode = ssl.CERT_NONE
+
+@functools.cache
+def _no_verify() -> ssl.SSLContext:
+    """For the federation listener's self-signed certificate (made once: loading CAs is slow)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
 
 
 def http(
@@ -29,7 +35,7 @@ def http(
         req.add_header("Content-Type", "application/json")
     if token:
         req.add_header("Authorization", f"Bearer {token}")
-    ctx = _NO_VERIFY if url.startswith("https:") else None
+    ctx = _no_verify() if url.startswith("https:") else None
     try:
         with urllib.request.urlopen(req, timeout=timeout, context=ctx) as resp:
             raw: bytes = resp.read()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from fedbotlab import protocol
 from fedbotlab.accounts import create_shared_room, create_users, wait_destination_row
@@ -51,8 +51,7 @@ class StepTimer:
         self.t = now
 
 
-@dataclass(frozen=True)
-class Ports:
+class Ports(NamedTuple):
     a_fed: int
     a_cli: int
     b_fed: int
