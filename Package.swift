@@ -109,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "UnitTests",
-            dependencies: ["MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime"],
+            dependencies: ["MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime", "FedBotLab"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
