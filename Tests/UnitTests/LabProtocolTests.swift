@@ -79,6 +79,26 @@ struct LabProtocolTests {
         }
     }
 
+    @Test("every property of each Swift type is set by some example: Swift waits for no key the schema lacks")
+    func everySwiftPropertyIsInTheSchema() throws {
+        for definition in try Self.definitions() {
+            let type = try #require(Self.types[definition.swiftType])
+            var properties: Set<String> = []
+            var set: Set<String> = []
+            for example in definition.examples {
+                let mirror = Mirror(reflecting: try Self.decode(type, example))
+                guard mirror.displayStyle == .struct else { continue }  // LabSQLValue: an enum of scalars
+                for case (let label?, let value) in mirror.children {
+                    properties.insert(label)
+                    let inner = Mirror(reflecting: value)
+                    if inner.displayStyle != .optional || !inner.children.isEmpty { set.insert(label) }
+                }
+            }
+            let unset = properties.subtracting(set).sorted()
+            #expect(unset.isEmpty, "\(definition.swiftType) properties no example of \(definition.name) sets: \(unset)")
+        }
+    }
+
     @Test("a key renamed in the schema's example fails to decode or to round-trip")
     func aRenamedKeyFails() throws {
         let data = Data(#"{"sent": 1, "room": "!r", "event_ids": ["$e"]}"#.utf8)
@@ -89,6 +109,10 @@ struct LabProtocolTests {
         let renamed = try JSONSerialization.data(withJSONObject: object)
         let back = try JSONDecoder().decode(JSONValue.self, from: try Self.roundTrip(LabInfo.self, renamed))
         #expect(try back.withoutNulls != JSONDecoder().decode(JSONValue.self, from: renamed).withoutNulls)
+    }
+
+    static func decode<T: Codable & Sendable>(_ type: T.Type, _ data: Data) throws -> any Sendable {
+        try JSONDecoder().decode(T.self, from: data)
     }
 
     static func roundTrip<T: Codable>(_ type: T.Type, _ data: Data) throws -> Data {
