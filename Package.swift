@@ -116,7 +116,9 @@ let package = Package(
         ),
         .testTarget(
             name: "UnitTests",
-            dependencies: ["FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime"],
+            dependencies: [
+                "FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime", "FedBotLab",
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

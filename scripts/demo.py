@@ -4,9 +4,13 @@ Usage (scripts/demo calls these):
   demo.py setup DIR            register the bot account, create the rooms, write DIR/fedbot.yaml
   demo.py wait-ready DIR       wait until the bot has joined both rooms
   demo.py wait-notice DIR      wait for the first failure notice in the notice room, print it
-  demo.py ask DIR TEXT         send TEXT as alice in the admin room, wait for the bot's reply, print it
+  demo.py ask DIR TEXT         send TEXT as alice in the admin room, wait for the bot's reply,
+                               print it
   demo.py instructions DIR     print how to log in and what to type
 """
+
+from __future__ import annotations
+
 import hashlib
 import hmac
 import json
@@ -18,11 +22,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 TIMEOUT = 90.0
+T = TypeVar("T")
+Json = dict[str, Any]
 
 
-def http(method, url, body=None, token=None):
+def http(method: str, url: str, body: Any = None, token: str | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     req.add_header("Content-Type", "application/json")
@@ -32,27 +40,29 @@ def http(method, url, body=None, token=None):
         return json.load(resp)
 
 
-def q(text):
+def q(text: str) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-def lab_info(d):
+def lab_info(d: str) -> Json:
     with open(os.path.join(d, "lab.json")) as f:
-        return json.load(f)
+        info: Json = json.load(f)
+        return info
 
 
-def demo_info(d):
+def demo_info(d: str) -> Json:
     with open(os.path.join(d, "demo.json")) as f:
-        return json.load(f)
+        info: Json = json.load(f)
+        return info
 
 
-def free_port():
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
-def register(base, secret, user, password, admin):
+def register(base: str, secret: str, user: str, password: str, admin: bool) -> None:
     url = base + "/_synapse/admin/v1/register"
     nonce = http("GET", url)["nonce"]
     mac = hmac.new(secret.encode(), digestmod=hashlib.sha1)
@@ -61,32 +71,63 @@ def register(base, secret, user, password, admin):
         mac.update(b"\x00")
     mac.update(b"admin" if admin else b"notadmin")
     try:
-        http("POST", url, {"nonce": nonce, "username": user, "password": password, "admin": admin,
-                           "mac": mac.hexdigest()})
+        http(
+            "POST",
+            url,
+            {
+                "nonce": nonce,
+                "username": user,
+                "password": password,
+                "admin": admin,
+                "mac": mac.hexdigest(),
+            },
+        )
     except urllib.error.HTTPError as e:
         if e.code != 400:  # 400: already registered (re-run)
             raise
 
 
-def login(base, user, password, device):
-    return http("POST", base + "/_matrix/client/v3/login", {
-        "type": "m.login.password", "identifier": {"type": "m.id.user", "user": user},
-        "password": password, "device_id": device})
+def login(base: str, user: str, password: str, device: str) -> Json:
+    body = {
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": user},
+        "password": password,
+        "device_id": device,
+    }
+    session: Json = http("POST", base + "/_matrix/client/v3/login", body)
+    return session
 
 
-def setup(d):
+def setup(d: str) -> None:
     lab = lab_info(d)
     base = lab["a"]["client_url"]
     server = lab["a"]["server_name"]
     register(base, lab["registration_shared_secret"], "fedbot", "fedbot-demo-password", True)
     bot = login(base, "fedbot", "fedbot-demo-password", "FEDBOT")
     alice = lab["users"]["alice"]
-    admin_room = http("POST", base + "/_matrix/client/v3/createRoom", {
-        "name": "fedbot admin", "room_alias_name": "fedbot-admin", "preset": "private_chat",
-        "invite": [bot["user_id"]], "topic": "Type !fed help"}, alice["access_token"])["room_id"]
-    notice_room = http("POST", base + "/_matrix/client/v3/createRoom", {
-        "name": "federation alerts", "room_alias_name": "federation-alerts", "preset": "private_chat",
-        "invite": [bot["user_id"]]}, alice["access_token"])["room_id"]
+    admin_room = http(
+        "POST",
+        base + "/_matrix/client/v3/createRoom",
+        {
+            "name": "fedbot admin",
+            "room_alias_name": "fedbot-admin",
+            "preset": "private_chat",
+            "invite": [bot["user_id"]],
+            "topic": "Type !fed help",
+        },
+        alice["access_token"],
+    )["room_id"]
+    notice_room = http(
+        "POST",
+        base + "/_matrix/client/v3/createRoom",
+        {
+            "name": "federation alerts",
+            "room_alias_name": "federation-alerts",
+            "preset": "private_chat",
+            "invite": [bot["user_id"]],
+        },
+        alice["access_token"],
+    )["room_id"]
     token_file = os.path.join(d, "fedbot.token")
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -98,12 +139,12 @@ homeserver:
   access_token_file: "{token_file}"
 bot:
   rooms: ["#fedbot-admin:{server}"]
-  operators: ["{alice['user_id']}"]
+  operators: ["{alice["user_id"]}"]
 notices:
   rooms: ["#federation-alerts:{server}"]
   interval: 5s
 storage:
-  path: "{os.path.join(d, 'fedbot.sqlite')}"
+  path: "{os.path.join(d, "fedbot.sqlite")}"
 metrics:
   listen: "127.0.0.1:{metrics_port}"
 """
@@ -112,12 +153,20 @@ metrics:
     with os.fdopen(fd, "w") as f:
         f.write(config)
     with open(os.path.join(d, "demo.json"), "w") as f:
-        json.dump({"bot": bot["user_id"], "admin_room": admin_room, "notice_room": notice_room,
-                   "metrics_port": metrics_port, "config": path}, f)
+        json.dump(
+            {
+                "bot": bot["user_id"],
+                "admin_room": admin_room,
+                "notice_room": notice_room,
+                "metrics_port": metrics_port,
+                "config": path,
+            },
+            f,
+        )
     print(path)
 
 
-def wait(what, check):
+def wait(what: str, check: Callable[[], T | None]) -> T:
     deadline = time.time() + TIMEOUT
     while time.time() < deadline:
         result = check()
@@ -127,72 +176,78 @@ def wait(what, check):
     sys.exit(f"demo: timed out waiting for {what}")
 
 
-def messages(base, token, room, limit=50):
-    return http("GET", f"{base}/_matrix/client/v3/rooms/{q(room)}/messages?dir=b&limit={limit}", None,
-                token)["chunk"]
+def messages(base: str, token: str, room: str, limit: int = 50) -> list[Json]:
+    url = f"{base}/_matrix/client/v3/rooms/{q(room)}/messages?dir=b&limit={limit}"
+    chunk: list[Json] = http("GET", url, None, token)["chunk"]
+    return chunk
 
 
-def wait_ready(d):
+def wait_ready(d: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
     base, token = lab["a"]["client_url"], lab["users"]["alice"]["access_token"]
 
-    def joined():
+    def joined() -> bool:
         for room in (demo["admin_room"], demo["notice_room"]):
             try:
-                state = http("GET", f"{base}/_matrix/client/v3/rooms/{q(room)}/state/m.room.member/{q(demo['bot'])}",
-                             None, token)
+                path = f"rooms/{q(room)}/state/m.room.member/{q(demo['bot'])}"
+                state = http("GET", f"{base}/_matrix/client/v3/{path}", None, token)
             except urllib.error.HTTPError:
                 return False
             if state.get("membership") != "join":
                 return False
         return True
+
     wait("the bot to join its rooms", joined)
 
 
-def wait_notice(d):
+def wait_notice(d: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
     base, token = lab["a"]["client_url"], lab["users"]["alice"]["access_token"]
 
-    def notice():
+    def notice() -> str | None:
         for event in messages(base, token, demo["notice_room"]):
             content = event.get("content", {})
             if event.get("sender") == demo["bot"] and "unreachable" in content.get("body", ""):
-                return content["body"]
+                return str(content["body"])
         return None
+
     print(wait("the failure notice", notice))
 
 
-def ask(d, text):
+def ask(d: str, text: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
     base, token = lab["a"]["client_url"], lab["users"]["alice"]["access_token"]
-    event = http("PUT", f"{base}/_matrix/client/v3/rooms/{q(demo['admin_room'])}/send/m.room.message/{uuid.uuid4().hex}",
-                 {"msgtype": "m.text", "body": text}, token)["event_id"]
+    path = f"rooms/{q(demo['admin_room'])}/send/m.room.message/{uuid.uuid4().hex}"
+    event = http(
+        "PUT", f"{base}/_matrix/client/v3/{path}", {"msgtype": "m.text", "body": text}, token
+    )["event_id"]
 
-    def reply():
+    def reply() -> str | None:
         for e in messages(base, token, demo["admin_room"]):
             rel = e.get("content", {}).get("m.relates_to", {}).get("m.in_reply_to", {})
             if e.get("sender") == demo["bot"] and rel.get("event_id") == event:
-                return e["content"]["body"]
+                return str(e["content"]["body"])
         return None
+
     print(wait(f"the reply to {text!r}", reply))
 
 
-def instructions(d):
+def instructions(d: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
     server = lab["a"]["server_name"]
     alice = lab["users"]["alice"]
     print(f"""
   fedbot is running against a local Synapse. Log in with any Matrix client:
 
-    homeserver  {lab['a']['client_url']}
-    user        {alice['user_id'].split(':')[0][1:]}   (full ID {alice['user_id']})
-    password    {alice['password']}
+    homeserver  {lab["a"]["client_url"]}
+    user        {alice["user_id"].split(":")[0][1:]}   (full ID {alice["user_id"]})
+    password    {alice["password"]}
 
   Rooms: #fedbot-admin:{server} (commands)   #federation-alerts:{server} (notices)
-  Try:   !fed list    !fed show {lab['b']['server_name']}    !fed help
-  B ({lab['b']['server_name']}) is stopped, so federation with it fails. Bring it back with
-         scripts/lab start-b --dir {d}     and then type   !fed reset {lab['b']['server_name']}
-  Metrics: http://127.0.0.1:{demo['metrics_port']}/metrics   Log: {os.path.join(d, 'fedbot.log')}
+  Try:   !fed list    !fed show {lab["b"]["server_name"]}    !fed help
+  B ({lab["b"]["server_name"]}) is stopped, so federation with it fails. Bring it back with
+         scripts/lab start-b --dir {d}     and then type   !fed reset {lab["b"]["server_name"]}
+  Metrics: http://127.0.0.1:{demo["metrics_port"]}/metrics   Log: {os.path.join(d, "fedbot.log")}
 
   Press Ctrl-C to stop everything.
 """)

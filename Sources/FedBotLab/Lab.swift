@@ -110,6 +110,9 @@ public actor Lab {
 
     static var script: String { repositoryRoot + "/scripts/lab" }
 
+    /// The one description of what `scripts/lab` prints (JSON Schema with examples; see LabModels.swift).
+    public static var protocolSchemaPath: String { repositoryRoot + "/scripts/fedbotlab/protocol.schema.json" }
+
     // MARK: - Driving B
 
     /// Stops B (SIGTERM; connections to it are then refused).
@@ -122,8 +125,8 @@ public actor Lab {
     public func startB() async throws {
         try checkRunning()
         let out = try await run(["start-b"], timeout: .seconds(150))
-        if let pid = (try? JSONSerialization.jsonObject(with: out) as? [String: Any])?["pid"] as? Int {
-            bPID = Int32(pid)
+        if let pid = try Self.decode(LabBState.self, from: out, name: "start-b").pid {
+            bPID = pid
         }
     }
 
@@ -302,15 +305,12 @@ public actor Lab {
     }
 
     private static func isErrorObject(_ data: Data) -> Bool {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
-        return object["error"] != nil
+        (try? JSONDecoder().decode(LabFailure.self, from: data)) != nil
     }
 
     private static func errorMessage(_ data: Data) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let message = object["error"] as? String
-        {
-            return message
+        if let failure = try? JSONDecoder().decode(LabFailure.self, from: data) {
+            return failure.error
         }
         let text = String(decoding: data, as: UTF8.self)
         return text.isEmpty ? "no output" : String(text.prefix(2000))

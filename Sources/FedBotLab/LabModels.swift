@@ -1,4 +1,9 @@
-/// Values exchanged with `scripts/lab`: options in, decoded JSON out.
+/// Values exchanged with `scripts/lab`: options in, decoded JSON out (`up`'s `LabInfo` here, the other commands'
+/// results in LabResults.swift).
+///
+/// `scripts/fedbotlab/protocol.schema.json` is the one description of that JSON: each decoded type is named there
+/// (`x-swift`), the Python side checks every document it prints against it, and `LabProtocolTests` decodes every
+/// example in it into these types and encodes it back. Change a key there, here and in the Python together.
 
 /// The database homeserver A runs on (B always runs on SQLite).
 public enum LabDatabase: String, Sendable, Codable, CaseIterable {
@@ -113,10 +118,13 @@ public struct LabSynthetic: Codable, Sendable, Equatable {
     public var last: String?
     /// The failing ones (at most the first 100).
     public var failingNames: [String]
+    /// Seconds the insert took (`insert-destinations` only).
+    public var elapsed: Double?
 
     enum CodingKeys: String, CodingKey {
         case count, failing, prefix, rooms, first, last
         case failingNames = "failing_names"
+        case elapsed = "elapsed_s"
     }
 }
 
@@ -134,6 +142,10 @@ public struct LabInfo: Codable, Sendable, Equatable {
     /// Rooms used for synthetic `destination_rooms` rows; the shared room first.
     public var rooms: [String]?
     public var synthetic: LabSynthetic?
+    /// The process that owns A, B and PostgreSQL.
+    public var supervisor: LabSupervisor
+    /// The Synapse version A and B run.
+    public var synapseVersion: String
     /// Seconds spent in each start-up step, and `total`.
     public var timings: [String: Double]?
 
@@ -142,107 +154,24 @@ public struct LabInfo: Codable, Sendable, Equatable {
         case sharedRoomID = "shared_room_id"
         case postgres
         case registrationSharedSecret = "registration_shared_secret"
-        case rooms, synthetic, timings
+        case rooms, synthetic, supervisor
+        case synapseVersion = "synapse_version"
+        case timings
     }
 }
 
-/// A row of the Synapse admin API's destination resource.
-public struct LabDestination: Codable, Sendable, Equatable {
-    public var destination: String
-    public var retryLastTs: Int64?
-    public var retryInterval: Int64?
-    public var failureTs: Int64?
-    public var lastSuccessfulStreamOrdering: Int64?
+/// The lab's supervisor: the parent of A, B and PostgreSQL (see docs/LAB.md).
+public struct LabSupervisor: Codable, Sendable, Equatable {
+    public var pid: Int32
+    /// True when it is the `up --foreground` process itself (what `Lab.start` runs).
+    public var foreground: Bool
+    /// The process whose exit tears the lab down (`--watch-pid`).
+    public var watchPID: Int32?
 
     enum CodingKeys: String, CodingKey {
-        case destination
-        case retryLastTs = "retry_last_ts"
-        case retryInterval = "retry_interval"
-        case failureTs = "failure_ts"
-        case lastSuccessfulStreamOrdering = "last_successful_stream_ordering"
+        case pid, foreground
+        case watchPID = "watch_pid"
     }
-}
-
-/// What `waitFailing` / `waitHealthy` observed.
-public struct LabWaitResult: Codable, Sendable, Equatable {
-    public var destination: String
-    public var failing: Bool
-    /// Seconds from the start of the wait until the state was seen.
-    public var elapsed: Double
-    public var row: LabDestination
-
-    enum CodingKeys: String, CodingKey {
-        case destination, failing, row
-        case elapsed = "elapsed_s"
-    }
-}
-
-/// What `traffic` sent.
-public struct LabTraffic: Codable, Sendable, Equatable {
-    public var sent: Int
-    public var roomID: String
-    public var eventIDs: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case sent
-        case roomID = "room_id"
-        case eventIDs = "event_ids"
-    }
-}
-
-/// A JSON scalar from `scripts/lab sql`.
-public enum LabSQLValue: Codable, Sendable, Equatable, CustomStringConvertible {
-    case null
-    case bool(Bool)
-    case int(Int64)
-    case double(Double)
-    case string(String)
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            self = .null
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let i = try? c.decode(Int64.self) {
-            self = .int(i)
-        } else if let d = try? c.decode(Double.self) {
-            self = .double(d)
-        } else {
-            self = .string(try c.decode(String.self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .int(let i): try c.encode(i)
-        case .double(let d): try c.encode(d)
-        case .string(let s): try c.encode(s)
-        }
-    }
-
-    /// The value as text; nil for SQL NULL.
-    public var text: String? {
-        switch self {
-        case .null: nil
-        case .bool(let b): b ? "1" : "0"
-        case .int(let i): String(i)
-        case .double(let d): String(d)
-        case .string(let s): s
-        }
-    }
-
-    public var description: String { text ?? "NULL" }
-}
-
-/// The result of `scripts/lab sql`.
-public struct LabSQLResult: Codable, Sendable, Equatable {
-    public var columns: [String]
-    public var rows: [[String: LabSQLValue]]
-    public var rowcount: Int
 }
 
 /// Why the lab could not do what was asked.
