@@ -130,9 +130,10 @@ public struct StoredCommand: Sendable, Equatable {
     public var eventID: String
     public var roomID: String
     public var sender: String
+    /// The text to parse: the message's plain body (a reply's quoted fallback lines included: the tokenizer
+    /// skips them), with mention pills put back as the IDs they link to.
     public var body: String
-    /// The text to parse, with pills resolved to IDs and the reply fallback dropped (in `body`);
-    /// the thread the command was sent in, if any.
+    /// The root of the thread the command was sent in (the reply goes there too); nil outside threads.
     public var threadRoot: String?
     public var originTs: Int64
     public var receivedAt: Int64

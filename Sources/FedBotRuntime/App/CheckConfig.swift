@@ -151,7 +151,7 @@ public enum CheckConfig {
         // State file.
         do {
             let store = try BotStore(path: config.storage.path)
-            let synced = (try? store.value(BotStore.Key.nextBatch)) ?? nil
+            let synced = (try? await store.value(BotStore.Key.nextBatch)) ?? nil
             add(
                 .ok, "state file",
                 "\(config.storage.path) is writable" + (synced == nil ? " (new)" : " (has a sync position)"))

@@ -85,12 +85,11 @@ public actor RoomDirectory {
         if resolved[roomID] != nil { joinedIDs.insert(roomID) }
     }
 
-    /// Marks a room as encrypted; returns true the first time.
-    public func markEncrypted(_ roomID: String) -> Bool {
-        encrypted.insert(roomID).inserted
-    }
-
-    public func isEncrypted(_ roomID: String) -> Bool {
-        encrypted.contains(roomID)
+    /// Logs, once per room, that an admin room is encrypted.
+    func warnEncrypted(_ roomID: String, logger: Logger) {
+        guard encrypted.insert(roomID).inserted else { return }
+        logger.error(
+            "Admin room is encrypted: fedbot cannot read commands there. Use an unencrypted admin room, or put an E2EE proxy such as pantalaimon in front of fedbot",
+            metadata: ["room": "\(roomID)"])
     }
 }

@@ -11,8 +11,8 @@ extension BotStore {
     /// already known (redelivered after a crash, or repeated by the server) are skipped.
     /// - Returns: how many commands were new.
     @discardableResult
-    public func recordSync(nextBatch: String, commands: [StoredCommand]) throws -> Int {
-        try queue.write { db in
+    public func recordSync(nextBatch: String, commands: [StoredCommand]) async throws -> Int {
+        try await write { db in
             var added = 0
             for command in commands {
                 try db.execute(
@@ -32,8 +32,8 @@ extension BotStore {
     }
 
     /// Commands accepted but not answered yet, oldest first.
-    public func pendingCommands() throws -> [StoredCommand] {
-        try queue.read { db in
+    public func pendingCommands() async throws -> [StoredCommand] {
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -44,19 +44,12 @@ extension BotStore {
         }
     }
 
-    /// Whether an event was already accepted as a command.
-    public func knowsCommand(_ eventID: String) throws -> Bool {
-        try queue.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM commands WHERE event_id = ?", arguments: [eventID]) ?? false
-        }
-    }
-
     /// Marks a command answered: its reply goes into the outbox (unless that transaction ID is already
     /// there) and an optional follow-up is scheduled, all in one transaction.
     public func complete(
         _ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Int64)?, now: Int64
-    ) throws {
-        try queue.write { db in
+    ) async throws {
+        try await write { db in
             if let reply { try Self.enqueue(db, reply, now: now) }
             try db.execute(
                 sql: "UPDATE commands SET state = 'done', followup = ?, followup_due = ? WHERE event_id = ?",
@@ -65,8 +58,8 @@ extension BotStore {
     }
 
     /// Follow-ups whose time has come, oldest first.
-    public func dueFollowUps(now: Int64) throws -> [(command: StoredCommand, json: String)] {
-        try queue.read { db in
+    public func dueFollowUps(now: Int64) async throws -> [(command: StoredCommand, json: String)] {
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -78,15 +71,15 @@ extension BotStore {
     }
 
     /// When the next follow-up is due, if any.
-    public func nextFollowUpDue() throws -> Int64? {
-        try queue.read { db in
+    public func nextFollowUpDue() async throws -> Int64? {
+        try await read { db in
             try Int64.fetchOne(db, sql: "SELECT MIN(followup_due) FROM commands WHERE followup IS NOT NULL")
         }
     }
 
     /// Enqueues a follow-up's message and clears the follow-up, in one transaction.
-    public func completeFollowUp(of command: StoredCommand, message: OutgoingMessage?, now: Int64) throws {
-        try queue.write { db in
+    public func completeFollowUp(of command: StoredCommand, message: OutgoingMessage?, now: Int64) async throws {
+        try await write { db in
             if let message { try Self.enqueue(db, message, now: now) }
             try db.execute(
                 sql: "UPDATE commands SET followup = NULL, followup_due = NULL WHERE event_id = ?",
@@ -95,8 +88,8 @@ extension BotStore {
     }
 
     /// Forgets answered commands older than `cutoff` (their events are far older than `max_command_age`).
-    public func pruneCommands(before cutoff: Int64) throws {
-        try queue.write { db in
+    public func pruneCommands(before cutoff: Int64) async throws {
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM commands WHERE state = 'done' AND followup IS NULL AND received_at < ?",
                 arguments: [cutoff])
