@@ -116,7 +116,11 @@ let package = Package(
         ),
         .testTarget(
             name: "UnitTests",
-            dependencies: ["FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime"],
+            dependencies: [
+                "FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
