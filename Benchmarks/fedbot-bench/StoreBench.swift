@@ -32,8 +32,11 @@ enum StoreBench {
         }
         for index in 0..<count {
             let eventID = "$bench\(index)abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+            guard let typedEventID = EventID(eventID), let roomID = RoomID("!room:127.0.0.1:8448"),
+                let sender = UserID("@alice:127.0.0.1:8448")
+            else { throw BenchError("invalid IDs") }
             let command = StoredCommand(
-                eventID: eventID, roomID: "!room:127.0.0.1:8448", sender: "@alice:127.0.0.1:8448",
+                eventID: typedEventID, roomID: roomID, sender: sender,
                 body: "!fed show 127.0.0.1:8448", threadRoot: nil, originTs: now.milliseconds,
                 receivedAt: now.milliseconds)
             // Sync service: the first-sync mark, then the command and the position in one transaction.
@@ -50,7 +53,7 @@ enum StoreBench {
             }
             let message = OutgoingMessage(
                 transactionID: "fedbot.reply.\(eventID)", roomID: first.roomID,
-                content: MessageContent.reply(reply, to: eventID, threadRoot: nil))
+                content: MessageContent.reply(reply, to: typedEventID, threadRoot: nil))
             try await time("5 worker: complete (write)") {
                 try await store.complete(first, reply: message, followUp: nil, now: now.milliseconds)
             }

@@ -183,7 +183,7 @@ struct BotTests {
             try harness.writeConfig(operators: [], token: "syt_invalid_token")
             // A reply still queued from before the token went bad must survive this run, not be given up on.
             let queued = OutgoingMessage(
-                transactionID: "fedbot.reply.$queued", roomID: harness.adminRoom,
+                transactionID: "fedbot.reply.$queued", roomID: try #require(RoomID(harness.adminRoom)),
                 content: .object(["msgtype": .string("m.notice"), "body": .string("queued")]))
             #expect(try await BotStore(path: harness.storePath).enqueue(queued, now: 1))
             let bot = try harness.spawn(environment: [:])

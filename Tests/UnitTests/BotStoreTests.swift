@@ -15,7 +15,8 @@ import Testing
 
     func command(_ id: String, at ts: Int64 = 1000) -> StoredCommand {
         StoredCommand(
-            eventID: id, roomID: "!r:example.org", sender: "@a:example.org", body: "!fed list", threadRoot: nil,
+            eventID: eventID(id), roomID: roomID("!r:example.org"), sender: userID("@a:example.org"), body: "!fed list",
+            threadRoot: nil,
             originTs: ts, receivedAt: ts)
     }
 
@@ -25,7 +26,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(try await store.recordSync(nextBatch: "s1", commands: [command("$a"), command("$b")]) == 2)
         #expect(try await store.recordSync(nextBatch: "s2", commands: [command("$b"), command("$c")]) == 1)
-        #expect(try await store.pendingCommands().map(\.eventID) == ["$a", "$b", "$c"])
+        #expect(try await store.pendingCommands().map(\.eventID.rawValue) == ["$a", "$b", "$c"])
         #expect(try await store.value(BotStore.Key.nextBatch) == "s2")
     }
 
@@ -35,7 +36,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await store.recordSync(nextBatch: "s1", commands: [command("$a")])
         let reply = OutgoingMessage(
-            transactionID: "fedbot.reply.$a", roomID: "!r:example.org", content: .object(["body": .string("hi")]))
+            transactionID: "fedbot.reply.$a", roomID: roomID("!r:example.org"), content: .object(["body": .string("hi")]))
         try await store.complete(command("$a"), reply: reply, followUp: nil, now: 1)
         try await store.complete(command("$a"), reply: reply, followUp: nil, now: 2)
         #expect(try await store.pendingCommands().isEmpty)
@@ -52,10 +53,10 @@ import Testing
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await store.recordSync(nextBatch: "s9", commands: [command("$x")])
-        _ = try await store.enqueue(OutgoingMessage(transactionID: "t1", roomID: "!r:example.org", content: .null), now: 1)
+        _ = try await store.enqueue(OutgoingMessage(transactionID: "t1", roomID: roomID("!r:example.org"), content: .null), now: 1)
         let again = try BotStore(path: path)
         #expect(try await again.value(BotStore.Key.nextBatch) == "s9")
-        #expect(try await again.pendingCommands().map(\.eventID) == ["$x"])
+        #expect(try await again.pendingCommands().map(\.eventID.rawValue) == ["$x"])
         #expect(try await again.outboxCount() == (total: 1, unsent: 1))
     }
 
@@ -68,9 +69,9 @@ import Testing
         try await store.complete(command("$b"), reply: nil, followUp: (json: "{}", due: 100), now: 1)
         #expect(try await store.nextFollowUpDue() == 100)
         #expect(try await store.dueFollowUps(now: 50).isEmpty)
-        #expect(try await store.dueFollowUps(now: 600).map(\.command.eventID) == ["$b", "$a"])
+        #expect(try await store.dueFollowUps(now: 600).map(\.command.eventID.rawValue) == ["$b", "$a"])
         try await store.completeFollowUp(of: command("$b"), message: nil, now: 600)
-        #expect(try await store.dueFollowUps(now: 600).map(\.command.eventID) == ["$a"])
+        #expect(try await store.dueFollowUps(now: 600).map(\.command.eventID.rawValue) == ["$a"])
     }
 
     @Test("watcher state and its notices commit together; mutes expire")
@@ -82,7 +83,7 @@ import Testing
         state.incidents["a.example"] = Incident(
             server: "a.example", since: Timestamp(milliseconds: 1), detectedAt: Timestamp(milliseconds: 2))
         try await store.commitWatcher(
-            state, messages: [OutgoingMessage(transactionID: "n1", roomID: "!r:example.org", content: .null)], now: 5)
+            state, messages: [OutgoingMessage(transactionID: "n1", roomID: roomID("!r:example.org"), content: .null)], now: 5)
         #expect(try await store.watcherState() == state)
         #expect(try await store.outboxCount().unsent == 1)
         try await store.mute("a.example", until: 100, by: "@a:example.org", now: 10)

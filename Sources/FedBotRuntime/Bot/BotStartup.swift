@@ -43,9 +43,8 @@ struct BotStartup: Sendable {
             )
         }
         await rooms.joinConfiguredRooms(matrix)
-        for room in await rooms.adminRoomIDs.sorted() {
-            guard let id = RoomID(room) else { continue }
-            if (try? await matrix.state(id, type: "m.room.encryption")) ?? nil != nil {
+        for room in await rooms.adminRoomIDs.sorted(by: { $0.rawValue < $1.rawValue }) {
+            if (try? await matrix.state(room, type: "m.room.encryption")) ?? nil != nil {
                 await rooms.warnEncrypted(room, logger: logger)
             }
         }

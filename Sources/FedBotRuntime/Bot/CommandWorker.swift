@@ -100,7 +100,7 @@ public struct CommandWorker: Service {
 
     /// The reply to a command (nil when it gets none: a repeated refusal), and a follow-up to schedule.
     func answer(_ command: StoredCommand) async -> (Reply?, FollowUp?) {
-        guard let sender = UserID(command.sender) else { return (nil, nil) }
+        let sender = command.sender
         let decision = await authorize(sender, in: command.roomID)
         guard decision.isAllowed else {
             logger.notice(
@@ -133,9 +133,8 @@ public struct CommandWorker: Service {
     }
 
     /// Operators always; others by their power level in the room, read fresh for every command.
-    func authorize(_ sender: UserID, in roomID: String) async -> Authorizer.Decision {
+    func authorize(_ sender: UserID, in room: RoomID) async -> Authorizer.Decision {
         if authorizer.operators.contains(sender) { return .operatorAllowed }
-        guard let room = RoomID(roomID) else { return .refused(level: 0) }
         do {
             let creation = try await roomCreation(room)
             let content = try await matrix.state(room, type: "m.room.power_levels")
@@ -143,7 +142,7 @@ public struct CommandWorker: Service {
             return authorizer.decide(sender: sender, in: creation.authority(powerLevels: levels))
         } catch {
             logger.warning(
-                "Cannot read the room's power levels; refusing", metadata: ["room": "\(roomID)", "error": "\(error)"])
+                "Cannot read the room's power levels; refusing", metadata: ["room": "\(room)", "error": "\(error)"])
             return .refused(level: 0)
         }
     }
@@ -157,8 +156,7 @@ public struct CommandWorker: Service {
     }
 
     /// Shows "typing…" while `operation` runs longer than `typingAfter`.
-    func withTyping<T: Sendable>(in roomID: String, _ operation: () async -> T) async -> T {
-        guard let room = RoomID(roomID) else { return await operation() }
+    func withTyping<T: Sendable>(in room: RoomID, _ operation: () async -> T) async -> T {
         let (matrix, me, clock, delay) = (self.matrix, identity.userID, self.clock, typingAfter)
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {

@@ -55,14 +55,10 @@ public struct OutboxService: Service {
             }
             guard !batch.isEmpty else { return }
             for entry in batch {
-                guard let room = RoomID(entry.roomID) else {
-                    try? await outbox.markFailed(entry.id, reason: "invalid room ID")
-                    continue
-                }
                 guard let content = await resolveReferences(entry) else { continue }
                 do {
                     let eventID = try await matrix.send(
-                        room, type: entry.eventType, transactionID: entry.transactionID,
+                        entry.roomID, type: entry.eventType, transactionID: entry.transactionID,
                         encodedContent: content)
                     CrashPoint.afterSend.reached()
                     try await outbox.markSent(entry.id, eventID: eventID, now: clock.now)
@@ -87,7 +83,7 @@ public struct OutboxService: Service {
                 } catch let error as MatrixError {
                     logger.error(
                         "The homeserver refused a message; giving up on it",
-                        metadata: ["txn": "\(entry.transactionID)", "room": "\(room)", "error": "\(error)"])
+                        metadata: ["txn": "\(entry.transactionID)", "room": "\(entry.roomID)", "error": "\(error)"])
                     try? await outbox.markFailed(entry.id, reason: error.description)
                 } catch {
                     logger.error("Sending failed", metadata: ["error": "\(error)"])

@@ -109,14 +109,14 @@ public struct SyncService: Service {
     /// The uploaded filter and the admin rooms it lets through.
     struct UploadedFilter {
         var id: String
-        var rooms: Set<String>
+        var rooms: Set<RoomID>
     }
 
     /// Uploads the sync filter for the admin rooms known now: other rooms' messages never leave Synapse.
     func uploadFilter(for me: UserID) async throws -> UploadedFilter {
         let rooms = await rooms.adminRoomIDs
         let id = try await retry.run("upload the sync filter") {
-            try await matrix.uploadFilter(SyncFilter.json(adminRooms: rooms), for: me)
+            try await matrix.uploadFilter(SyncFilter.json(adminRooms: Set(rooms.map(\.rawValue))), for: me)
         }
         return UploadedFilter(id: id, rooms: rooms)
     }
@@ -132,7 +132,7 @@ public struct SyncService: Service {
             botUser: me.rawValue, prefix: prefix, adminRooms: adminRooms, notBefore: notBefore, maxAge: maxCommandAge)
         let now = clock.now.milliseconds
         var commands: [StoredCommand] = []
-        for (roomID, room) in response.rooms.join.sorted(by: { $0.key < $1.key }) {
+        for (roomID, room) in response.rooms.join.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let plan = TimelineRules.plan(
                 room.timeline, limited: room.limited, prevBatch: room.prevBatch,
                 isAdminRoom: intake.adminRooms.contains(roomID), me: me, now: now, maxAge: intake.maxAge)
@@ -160,13 +160,12 @@ public struct SyncService: Service {
     }
 
     /// Events before `token` in an admin room, back to `since`, oldest first.
-    func backfill(_ roomID: String, from token: String, since: Int64) async -> [ClientEvent] {
-        guard let room = RoomID(roomID) else { return [] }
+    func backfill(_ room: RoomID, from token: String, since: Int64) async -> [ClientEvent] {
         var events: [ClientEvent] = []
         var token = token
         for _ in 0..<TimelineRules.maxBackfillPages {
             guard let page = try? await matrix.messages(room, from: token) else {
-                logger.notice("Could not fetch missed messages", metadata: ["room": "\(roomID)"])
+                logger.notice("Could not fetch missed messages", metadata: ["room": "\(room)"])
                 break
             }
             events += page.chunk
@@ -175,7 +174,7 @@ public struct SyncService: Service {
             }
             token = next
         }
-        logger.info("Fetched missed messages", metadata: ["room": "\(roomID)", "events": "\(events.count)"])
+        logger.info("Fetched missed messages", metadata: ["room": "\(room)", "events": "\(events.count)"])
         return events.reversed()
     }
 

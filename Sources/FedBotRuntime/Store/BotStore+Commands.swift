@@ -21,7 +21,8 @@ extension BotStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        command.eventID, command.roomID, command.sender, command.body, command.threadRoot,
+                        command.eventID.rawValue, command.roomID.rawValue, command.sender.rawValue, command.body,
+                        command.threadRoot?.rawValue,
                         command.originTs, command.receivedAt,
                     ])
                 added += db.changesCount
@@ -40,7 +41,7 @@ extension BotStore {
                     SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at
                     FROM commands WHERE state = 'pending' ORDER BY seq
                     """
-            ).map(Self.command)
+            ).map { try Self.command($0) }
         }
     }
 
@@ -53,7 +54,7 @@ extension BotStore {
             if let reply { try Self.enqueue(db, reply, now: now) }
             try db.execute(
                 sql: "UPDATE commands SET state = 'done', followup = ?, followup_due = ? WHERE event_id = ?",
-                arguments: [followUp?.json, followUp?.due, command.eventID])
+                arguments: [followUp?.json, followUp?.due, command.eventID.rawValue])
         }
     }
 
@@ -66,7 +67,7 @@ extension BotStore {
                     SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at, followup
                     FROM commands WHERE followup IS NOT NULL AND followup_due <= ? ORDER BY followup_due, seq
                     """, arguments: [now]
-            ).map { row in (Self.command(row), row["followup"] as String) }
+            ).map { row in (try Self.command(row), row["followup"] as String) }
         }
     }
 
@@ -83,7 +84,7 @@ extension BotStore {
             if let message { try Self.enqueue(db, message, now: now) }
             try db.execute(
                 sql: "UPDATE commands SET followup = NULL, followup_due = NULL WHERE event_id = ?",
-                arguments: [command.eventID])
+                arguments: [command.eventID.rawValue])
         }
     }
 
@@ -96,9 +97,15 @@ extension BotStore {
         }
     }
 
-    static func command(_ row: Row) -> StoredCommand {
-        StoredCommand(
-            eventID: row["event_id"], roomID: row["room_id"], sender: row["sender"], body: row["body"],
-            threadRoot: row["thread_root"], originTs: row["origin_ts"], receivedAt: row["received_at"])
+    /// A command row with its IDs typed again (they were valid when recorded).
+    static func command(_ row: Row) throws -> StoredCommand {
+        let (event, room, sender) = (row["event_id"] as String, row["room_id"] as String, row["sender"] as String)
+        let threadRoot = row["thread_root"] as String?
+        guard let eventID = EventID(event), let roomID = RoomID(room), let senderID = UserID(sender) else {
+            throw BotStoreError("the command \(event) has an invalid event, room or sender ID")
+        }
+        return StoredCommand(
+            eventID: eventID, roomID: roomID, sender: senderID, body: row["body"],
+            threadRoot: threadRoot.flatMap(EventID.init), originTs: row["origin_ts"], receivedAt: row["received_at"])
     }
 }

@@ -20,7 +20,7 @@ extension BotStore {
                 INSERT OR IGNORE INTO outbox(txn_id, room_id, event_type, content, created_at)
                 VALUES (?, ?, ?, ?, ?)
                 """,
-            arguments: [message.transactionID, message.roomID, message.eventType, content, now])
+            arguments: [message.transactionID, message.roomID.rawValue, message.eventType, content, now])
         return db.changesCount > 0
     }
 
@@ -34,9 +34,12 @@ extension BotStore {
                     WHERE sent_event_id IS NULL AND failure IS NULL ORDER BY id LIMIT ?
                     """, arguments: [limit]
             ).map { row in
-                let text: String = row["content"]
+                let (text, room) = (row["content"] as String, row["room_id"] as String)
+                guard let roomID = RoomID(room) else {
+                    throw BotStoreError("the outbox message \(row["txn_id"] as String) has an invalid room ID \(room)")
+                }
                 return OutboxEntry(
-                    id: row["id"], transactionID: row["txn_id"], roomID: row["room_id"], eventType: row["event_type"],
+                    id: row["id"], transactionID: row["txn_id"], roomID: roomID, eventType: row["event_type"],
                     rawContent: Data(text.utf8), attempts: row["attempts"])
             }
         }

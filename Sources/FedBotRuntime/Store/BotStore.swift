@@ -125,11 +125,11 @@ public final class BotStore: Sendable {
 /// A message to send, with the transaction ID that makes it unique.
 public struct OutgoingMessage: Sendable, Equatable {
     public var transactionID: String
-    public var roomID: String
+    public var roomID: RoomID
     public var eventType: String
     public var content: JSONValue
 
-    public init(transactionID: String, roomID: String, eventType: String = "m.room.message", content: JSONValue) {
+    public init(transactionID: String, roomID: RoomID, eventType: String = "m.room.message", content: JSONValue) {
         self.transactionID = transactionID
         self.roomID = roomID
         self.eventType = eventType
@@ -142,7 +142,7 @@ public struct OutgoingMessage: Sendable, Equatable {
 public struct OutboxEntry: Sendable, Equatable {
     public var id: Int64
     public var transactionID: String
-    public var roomID: String
+    public var roomID: RoomID
     public var eventType: String
     /// The content as stored (JSON).
     public var rawContent: Data
@@ -153,5 +153,14 @@ public struct OutboxEntry: Sendable, Equatable {
         OutgoingMessage(
             transactionID: transactionID, roomID: roomID, eventType: eventType,
             content: (try? JSONDecoder().decode(JSONValue.self, from: rawContent)) ?? .object([:]))
+    }
+}
+
+/// The state file holds something fedbot never writes (edited by hand, or damaged).
+public struct BotStoreError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

@@ -1,5 +1,5 @@
 public import FedBotCore
-import FedBotModels
+public import FedBotModels
 import Foundation
 
 /// Turns the watcher's notice actions into outbox messages, one per notice room, with transaction IDs
@@ -10,11 +10,11 @@ public enum NoticeOutbox {
     /// `scope` tells this state file's notices from those of an earlier one (Synapse deduplicates a
     /// transaction ID of the same device for a day, so a state file deleted and made anew must not
     /// reuse `failure-1`): empty for state files that posted notices before scopes existed.
-    public static func postTransaction(_ key: String, room: String, scope: String = "") -> String {
-        "fedbot.notice.\(scope)\(key).\(room)"
+    public static func postTransaction(_ key: String, room: RoomID, scope: String = "") -> String {
+        "fedbot.notice.\(scope)\(key).\(room.rawValue)"
     }
 
-    public static func messages(for action: NoticeAction, rooms: [String], scope: String = "") -> [OutgoingMessage] {
+    public static func messages(for action: NoticeAction, rooms: [RoomID], scope: String = "") -> [OutgoingMessage] {
         rooms.map { room in
             switch action {
             case .post(let key, let reply):
@@ -24,12 +24,12 @@ public enum NoticeOutbox {
                 )
             case .edit(let key, let revision, let reply):
                 return OutgoingMessage(
-                    transactionID: "fedbot.edit.\(scope)\(key).\(revision).\(room)", roomID: room,
+                    transactionID: "fedbot.edit.\(scope)\(key).\(revision).\(room.rawValue)", roomID: room,
                     content: MessageContent.edit(
                         of: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope)), with: reply))
             case .threadReply(let key, let replyKey, let reply):
                 return OutgoingMessage(
-                    transactionID: "fedbot.thread.\(scope)\(replyKey).\(room)", roomID: room,
+                    transactionID: "fedbot.thread.\(scope)\(replyKey).\(room.rawValue)", roomID: room,
                     content: MessageContent.threaded(
                         reply, root: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope))))
             }

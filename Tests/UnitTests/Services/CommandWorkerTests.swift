@@ -47,7 +47,7 @@ import Testing
         try await store.setValue(String(test.clock.now.milliseconds - 1000), for: BotStore.Key.firstSyncAt)
         let now = test.clock.now.milliseconds
         let pending = StoredCommand(
-            eventID: "$pending", roomID: Fixture.Lab.adminRoom, sender: Fixture.Lab.alice, body: "!fed help",
+            eventID: eventID("$pending"), roomID: Fixture.Lab.adminRoom, sender: Fixture.Lab.alice, body: "!fed help",
             threadRoot: nil, originTs: now, receivedAt: now)
         try await store.recordSync(nextBatch: "s22_1_0_1_1_1_1_7_0_1_1_1_1_1", commands: [pending])
         try await store.enqueue(

@@ -30,12 +30,12 @@ struct Fixture {
 
     /// The lab's names in the recorded responses.
     enum Lab {
-        static let bot = "@admin:127.0.0.1:12754"
-        static let alice = "@alice:127.0.0.1:12754"
-        static let adminRoom = "!65pXNE8i9h6HCWz5VI2cNBY3Tl5Z0TrDACtO4c18Luc"
+        static let bot = userID("@admin:127.0.0.1:12754")
+        static let alice = userID("@alice:127.0.0.1:12754")
+        static let adminRoom = roomID("!65pXNE8i9h6HCWz5VI2cNBY3Tl5Z0TrDACtO4c18Luc")
         static let remote = "127.0.0.1:22656"
         /// The `!fed reset 127.0.0.1:22656` that alice sent (in `sync-command.json`).
-        static let commandEvent = "$yd1bdLlP80ngUUTTsuEinSp67gxe8dE_DabB0h4kDiU"
+        static let commandEvent = eventID("$yd1bdLlP80ngUUTTsuEinSp67gxe8dE_DabB0h4kDiU")
         static let commandSentAt = Timestamp(milliseconds: 1_796_430_042_746)
     }
 }

@@ -14,13 +14,13 @@ struct TestBot: Sendable {
     let config: FedBotConfig
     let directory: String
 
-    init(operators: [String] = [Fixture.Lab.alice], clock: ManualClock = ManualClock()) throws {
+    init(operators: [UserID] = [Fixture.Lab.alice], clock: ManualClock = ManualClock()) throws {
         self.clock = clock
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("fedbot-services-\(UUID().uuidString.prefix(8).lowercased())").path
         var config = FedBotConfig(homeserver: .init(url: "http://synapse.test", accessToken: Secret("syt_test")))
-        config.bot.rooms = [RoomReference(Fixture.Lab.adminRoom)].compactMap { $0 }
-        config.bot.operators = operators.compactMap(UserID.init)
+        config.bot.rooms = [.id(Fixture.Lab.adminRoom)]
+        config.bot.operators = operators
         config.storage.path = directory + "/state.sqlite"
         self.config = config
     }
