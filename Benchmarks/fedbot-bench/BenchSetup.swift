@@ -92,7 +92,9 @@ struct InProcessBot: Sendable {
         // Ready once the first sync stored its position: commands sent after that are answered.
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let store = try? BotStore(path: storePath), (try? await store.value(BotStore.Key.nextBatch)) ?? nil != nil {
+            if let store = try? BotStore(path: storePath),
+                (try? await store.value(BotStore.Key.nextBatch)) ?? nil != nil
+            {
                 return bot
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -36,7 +36,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await store.recordSync(nextBatch: "s1", commands: [command("$a")])
         let reply = OutgoingMessage(
-            transactionID: "fedbot.reply.$a", roomID: roomID("!r:example.org"), content: .object(["body": .string("hi")]))
+            transactionID: "fedbot.reply.$a", roomID: roomID("!r:example.org"),
+            content: .object(["body": .string("hi")]))
         try await store.complete(command("$a"), reply: reply, followUp: nil, now: 1)
         try await store.complete(command("$a"), reply: reply, followUp: nil, now: 2)
         #expect(try await store.pendingCommands().isEmpty)
@@ -53,7 +54,8 @@ import Testing
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await store.recordSync(nextBatch: "s9", commands: [command("$x")])
-        _ = try await store.enqueue(OutgoingMessage(transactionID: "t1", roomID: roomID("!r:example.org"), content: .null), now: 1)
+        _ = try await store.enqueue(
+            OutgoingMessage(transactionID: "t1", roomID: roomID("!r:example.org"), content: .null), now: 1)
         let again = try BotStore(path: path)
         #expect(try await again.value(BotStore.Key.nextBatch) == "s9")
         #expect(try await again.pendingCommands().map(\.eventID.rawValue) == ["$x"])
@@ -83,7 +85,8 @@ import Testing
         state.incidents["a.example"] = Incident(
             server: "a.example", since: Timestamp(milliseconds: 1), detectedAt: Timestamp(milliseconds: 2))
         try await store.commitWatcher(
-            state, messages: [OutgoingMessage(transactionID: "n1", roomID: roomID("!r:example.org"), content: .null)], now: 5)
+            state, messages: [OutgoingMessage(transactionID: "n1", roomID: roomID("!r:example.org"), content: .null)],
+            now: 5)
         #expect(try await store.watcherState() == state)
         #expect(try await store.outboxCount().unsent == 1)
         try await store.mute("a.example", until: 100, by: "@a:example.org", now: 10)

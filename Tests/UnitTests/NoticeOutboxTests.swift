@@ -30,7 +30,8 @@ import Testing
     }
 
     @Test func stateFilesFromBeforeScopesKeepTheirTransactionIDs() {
-        let post = NoticeOutbox.messages(for: .post(key: "baseline-1", reply: reply), rooms: [roomID("!a:x"), roomID("!b:x")])
+        let post = NoticeOutbox.messages(
+            for: .post(key: "baseline-1", reply: reply), rooms: [roomID("!a:x"), roomID("!b:x")])
         #expect(post.map(\.transactionID) == ["fedbot.notice.baseline-1.!a:x", "fedbot.notice.baseline-1.!b:x"])
     }
 }

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// Decides which room events are commands for the bot. Pure: the caller supplies the time.
 public struct CommandIntake: Sendable {
     /// The bot's own user ID: its events are never commands.

@@ -1,6 +1,5 @@
 public import FedBotModels
 
-
 /// Builds `m.room.message` contents: `m.notice` with plain and HTML bodies, the relation, and empty
 /// `m.mentions` so that no keyword in a reply pings anyone.
 public enum MessageContent {

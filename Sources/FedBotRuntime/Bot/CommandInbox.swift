@@ -35,7 +35,9 @@ public struct CommandInbox: Sendable {
     func pending() async throws -> [StoredCommand] { try await store.pendingCommands() }
 
     /// Marks `command` done with its reply queued (and its follow-up scheduled), then rings the outbox.
-    func complete(_ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Timestamp)?, now: Timestamp)
+    func complete(
+        _ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Timestamp)?, now: Timestamp
+    )
         async throws
     {
         let record = followUp.map { (json: $0.json, due: $0.due.milliseconds) }

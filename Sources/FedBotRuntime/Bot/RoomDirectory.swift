@@ -60,7 +60,9 @@ public actor RoomDirectory {
     /// Room IDs that receive notices: the configured notice rooms the bot has joined (a notice for a room
     /// it is not in yet would be refused and lost).
     public var noticeRoomIDs: [RoomID] {
-        resolved.filter { $0.value.contains(.notices) && joinedIDs.contains($0.key) }.keys.sorted { $0.rawValue < $1.rawValue }
+        resolved.filter { $0.value.contains(.notices) && joinedIDs.contains($0.key) }.keys.sorted {
+            $0.rawValue < $1.rawValue
+        }
     }
 
     /// Whether an invite to `roomID` is for a configured room: by ID, or by an alias that the homeserver's

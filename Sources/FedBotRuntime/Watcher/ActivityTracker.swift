@@ -62,8 +62,7 @@ public final class ActivityTracker: Sendable {
 
     /// Walks every destination once and updates the estimate. Returns rows seen and pages fetched.
     @discardableResult
-    public func walk(_ admin: SynapseAdminClient, now: Timestamp) async throws -> (rows: Int, pages: Int)
-    {
+    public func walk(_ admin: SynapseAdminClient, now: Timestamp) async throws -> (rows: Int, pages: Int) {
         var orderings: [Int: Int64] = [:]
         orderings.reserveCapacity(state.withLock { $0.orderings.count })
         var iterator = admin.allDestinations(pageSize: 1000).makeAsyncIterator()

@@ -1,9 +1,10 @@
 import FedBotCore
 import FedBotModels
-@testable import FedBotRuntime
 import Foundation
 import MatrixClient
 import Testing
+
+@testable import FedBotRuntime
 
 /// The whole bot answering commands over a scripted homeserver and a manual clock: the reset follow-up's
 /// timing and crash recovery.

@@ -1,9 +1,10 @@
 import FedBotCore
 import FedBotModels
-@testable import FedBotRuntime
 import Foundation
 import MatrixClient
 import Testing
+
+@testable import FedBotRuntime
 
 /// The outbox over a scripted homeserver and a manual clock: rate limits and order.
 @Suite struct OutboxServiceTests {

@@ -1,8 +1,9 @@
 import FedBotModels
-@testable import FedBotRuntime
 import Foundation
 import MatrixClient
 import Testing
+
+@testable import FedBotRuntime
 
 /// The sync service over a scripted homeserver and a manual clock: backoff and a refused token.
 @Suite struct SyncServiceTests {

@@ -34,8 +34,9 @@ final class ScriptedHomeserver: HTTPTransport {
 
     /// Answers `method` requests whose path contains `pathPart` with `replies` in turn, then `repeating`
     /// forever (or, without it, holds the request until more replies are added).
-    func on(_ method: HTTPRequest.Method, _ pathPart: String, _ replies: HTTPResponse..., repeating: HTTPResponse? = nil)
-    {
+    func on(
+        _ method: HTTPRequest.Method, _ pathPart: String, _ replies: HTTPResponse..., repeating: HTTPResponse? = nil
+    ) {
         state.withLock { state in
             if let index = state.routes.firstIndex(where: { $0.method == method && $0.pathPart == pathPart }) {
                 state.routes[index].queue += replies

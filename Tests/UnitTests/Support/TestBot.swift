@@ -1,9 +1,10 @@
 import FedBotModels
-@testable import FedBotRuntime
 import Foundation
 import Logging
 import MatrixClient
 import ServiceLifecycle
+
+@testable import FedBotRuntime
 
 /// The whole bot (`buildServices`) over a `ScriptedHomeserver` and a `ManualClock`, with its state file in
 /// a temporary directory. `scriptStartUp()` answers what start-up asks (whoami, join, the encryption
@@ -16,7 +17,8 @@ struct TestBot: Sendable {
 
     init(operators: [UserID] = [Fixture.Lab.alice], clock: ManualClock = ManualClock()) throws {
         self.clock = clock
-        directory = FileManager.default.temporaryDirectory
+        directory =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("fedbot-services-\(UUID().uuidString.prefix(8).lowercased())").path
         var config = FedBotConfig(homeserver: .init(url: "http://synapse.test", accessToken: Secret("syt_test")))
         config.bot.rooms = [.id(Fixture.Lab.adminRoom)]
