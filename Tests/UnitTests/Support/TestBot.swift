@@ -12,7 +12,7 @@ import ServiceLifecycle
 struct TestBot: Sendable {
     let homeserver = ScriptedHomeserver()
     let clock: ManualClock
-    let config: FedBotConfig
+    var config: FedBotConfig
     let directory: String
 
     init(operators: [UserID] = [Fixture.Lab.alice], clock: ManualClock = ManualClock()) throws {
