@@ -118,6 +118,8 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime", "FedBotLab",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

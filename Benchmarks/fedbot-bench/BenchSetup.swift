@@ -92,7 +92,9 @@ struct InProcessBot: Sendable {
         // Ready once the first sync stored its position: commands sent after that are answered.
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let store = try? BotStore(path: storePath), (try? store.value(BotStore.Key.nextBatch)) ?? nil != nil {
+            if let store = try? BotStore(path: storePath),
+                (try? await store.value(BotStore.Key.nextBatch)) ?? nil != nil
+            {
                 return bot
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -111,8 +113,8 @@ extension FedBotServices {
     /// Joins the configured rooms the way the sync service does at start-up, so that the watcher has a
     /// notice room (without one a poll waits and does nothing, which would measure nothing).
     func joinRoomsForPolling() async throws {
-        await context.rooms.joinConfiguredRooms(clients.matrix)
-        guard !(await context.rooms.noticeRoomIDs).isEmpty else {
+        await rooms.joinConfiguredRooms(clients.matrix)
+        guard !(await rooms.noticeRoomIDs).isEmpty else {
             throw BenchError("the bot could not join the notice room, so polls would do nothing")
         }
     }

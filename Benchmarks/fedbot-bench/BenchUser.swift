@@ -101,7 +101,7 @@ final class Conversation: @unchecked Sendable {
             let seenAt = ContinuousClock.now
             let seenWall = Self.wallMilliseconds()
             since = response.nextBatch
-            for event in response.rooms.join[room]?.timeline ?? [] {
+            for event in RoomID(room).flatMap({ response.rooms.join[$0] })?.timeline ?? [] {
                 if event.eventID == eventID { originTs = event.originServerTs }
                 let inReplyTo = event.content["m.relates_to"]?["m.in_reply_to"]?["event_id"]?.string
                 if event.sender == botUser, inReplyTo == eventID {

@@ -17,50 +17,53 @@ enum StoreBench {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try BotStore(path: directory + "/state.sqlite")
-        try store.setValue("1750000000000", for: BotStore.Key.firstSyncAt)
+        try await store.setValue("1750000000000", for: BotStore.Key.firstSyncAt)
         let now = Timestamp(milliseconds: 1_750_000_000_000)
         let context = RenderContext(prefix: "!fed", now: now)
         let parser = CommandParser(prefix: "!fed")
         let destination = Destination(destination: "127.0.0.1:8448", lastSuccessfulStreamOrdering: 42)
         let count = quick ? 200 : 1000
         var samples: [String: [Double]] = [:]
-        func time<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        func time<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T {
             let started = ContinuousClock.now
-            let value = try body()
+            let value = try await body()
             samples[name, default: []].append((ContinuousClock.now - started).milliseconds * 1000)
             return value
         }
         for index in 0..<count {
             let eventID = "$bench\(index)abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+            guard let typedEventID = EventID(eventID), let roomID = RoomID("!room:127.0.0.1:8448"),
+                let sender = UserID("@alice:127.0.0.1:8448")
+            else { throw BenchError("invalid IDs") }
             let command = StoredCommand(
-                eventID: eventID, roomID: "!room:127.0.0.1:8448", sender: "@alice:127.0.0.1:8448",
+                eventID: typedEventID, roomID: roomID, sender: sender,
                 body: "!fed show 127.0.0.1:8448", threadRoot: nil, originTs: now.milliseconds,
                 receivedAt: now.milliseconds)
             // Sync service: the first-sync mark, then the command and the position in one transaction.
-            _ = try time("1 sync: read first_sync_at") { try store.value(BotStore.Key.firstSyncAt) }
-            _ = try time("2 sync: recordSync (write)") {
-                try store.recordSync(nextBatch: "s\(index)_1_0_1", commands: [command])
+            _ = try await time("1 sync: read first_sync_at") { try await store.value(BotStore.Key.firstSyncAt) }
+            _ = try await time("2 sync: recordSync (write)") {
+                try await store.recordSync(nextBatch: "s\(index)_1_0_1", commands: [command])
             }
             // Command worker: pending commands, parse + render, complete (reply into the outbox).
-            let pending = try time("3 worker: pendingCommands (read)") { try store.pendingCommands() }
+            let pending = try await time("3 worker: pendingCommands (read)") { try await store.pendingCommands() }
             guard let first = pending.first else { throw BenchError("no pending command") }
-            let reply = time("4 worker: parse + render show") { () -> Reply in
+            let reply = await time("4 worker: parse + render show") { () -> Reply in
                 _ = parser.parse(message: first.body)
                 return ShowReply(destination: destination, sharedRooms: 1).render(context)
             }
             let message = OutgoingMessage(
                 transactionID: "fedbot.reply.\(eventID)", roomID: first.roomID,
-                content: MessageContent.reply(reply, to: eventID, threadRoot: nil))
-            try time("5 worker: complete (write)") {
-                try store.complete(first, reply: message, followUp: nil, now: now.milliseconds)
+                content: MessageContent.reply(reply, to: typedEventID, threadRoot: nil))
+            try await time("5 worker: complete (write)") {
+                try await store.complete(first, reply: message, followUp: nil, now: now.milliseconds)
             }
-            _ = try time("6 worker: nextFollowUpDue (read)") { try store.nextFollowUpDue() }
+            _ = try await time("6 worker: nextFollowUpDue (read)") { try await store.nextFollowUpDue() }
             // Outbox: unsent messages, the body, then (after the PUT) the sent mark.
-            let unsent = try time("7 outbox: unsentMessages (read)") { try store.unsentMessages() }
+            let unsent = try await time("7 outbox: unsentMessages (read)") { try await store.unsentMessages() }
             guard let entry = unsent.first else { throw BenchError("nothing in the outbox") }
-            _ = try time("8 outbox: encode reply JSON") { try HomeserverConnection.body(entry.message.content) }
-            try time("9 outbox: markSent (write, after the PUT)") {
-                try store.markSent(entry.id, eventID: "$sent\(index)", now: now.milliseconds)
+            _ = try await time("8 outbox: encode reply JSON") { try HomeserverConnection.body(entry.message.content) }
+            try await time("9 outbox: markSent (write, after the PUT)") {
+                try await store.markSent(entry.id, eventID: "$sent\(index)", now: now.milliseconds)
             }
         }
         var beforePut = 0.0
@@ -83,17 +86,17 @@ enum StoreBench {
         var bare: [Double] = []
         var doorbell: [Double] = []
         var typing: [Double] = []
-        let wakeup = Wakeup()
+        let wakeup = Wakeup(clock: SystemClock())
         for _ in 0..<count {
             // A parked continuation resumed from another task.
-            let gate = Gate()
+            let (signals, signal) = AsyncStream.makeStream(of: Void.self)
             let waiter = Task { () -> ContinuousClock.Instant in
-                await gate.wait()
+                for await _ in signals { break }
                 return ContinuousClock.now
             }
             try await Task.sleep(for: .microseconds(200))
             var started = ContinuousClock.now
-            gate.open()
+            signal.yield()
             bare.append((await waiter.value - started).milliseconds * 1000)
 
             // Wakeup.wait(timeout:) as the worker and the outbox use it (a task group with a sleeping child).

@@ -12,7 +12,7 @@ struct ActivityTrackerTests {
         try await Lab.with(LabOptions(synthetic: 200)) { lab in
             let clients = LabClients(lab: lab, token: lab.info.users.admin.accessToken)
             let tracker = ActivityTracker(startDelay: .zero, firstRefresh: .zero, refresh: .zero)
-            let first = try await tracker.walk(clients.admin, now: ContinuousClock.now)
+            let first = try await tracker.walk(clients.admin, now: Timestamp.now())
             #expect(first.rows == 201)
             #expect(tracker.activeDestinations == nil, "one walk cannot tell what moved")
             _ = try await lab.sql(
@@ -22,14 +22,14 @@ struct ActivityTrackerTests {
                     ORDER BY destination LIMIT 30)
                 """)
             #expect(tracker.active(among: ["synthetic-x"]) == nil)
-            try await tracker.walk(clients.admin, now: ContinuousClock.now)
+            try await tracker.walk(clients.admin, now: Timestamp.now())
             #expect(tracker.activeDestinations == 30)
             // Which ones: the first 30 synthetic names, not the 10 after them.
             let names = try await clients.admin.destinations(
                 DestinationQuery(limit: 40, nameContains: "synthetic-", orderBy: .destination)
             ).destinations.map(\.destination)
             #expect(tracker.active(among: names) == Set(names.prefix(30)))
-            try await tracker.walk(clients.admin, now: ContinuousClock.now)
+            try await tracker.walk(clients.admin, now: Timestamp.now())
             #expect(tracker.activeDestinations == 0, "nothing moved since the last walk")
         }
     }

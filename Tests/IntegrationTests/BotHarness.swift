@@ -78,7 +78,7 @@ struct BotHarness: Sendable {
         while ContinuousClock.now < deadline {
             if FileManager.default.fileExists(atPath: storePath),
                 let store = try? BotStore(path: storePath),
-                (try? store.value(BotStore.Key.nextBatch)) ?? nil != nil
+                (try? await store.value(BotStore.Key.nextBatch)) ?? nil != nil
             {
                 return
             }

@@ -183,9 +183,9 @@ struct BotTests {
             try harness.writeConfig(operators: [], token: "syt_invalid_token")
             // A reply still queued from before the token went bad must survive this run, not be given up on.
             let queued = OutgoingMessage(
-                transactionID: "fedbot.reply.$queued", roomID: harness.adminRoom,
+                transactionID: "fedbot.reply.$queued", roomID: try #require(RoomID(harness.adminRoom)),
                 content: .object(["msgtype": .string("m.notice"), "body": .string("queued")]))
-            #expect(try BotStore(path: harness.storePath).enqueue(queued, now: 1))
+            #expect(try await BotStore(path: harness.storePath).enqueue(queued, now: 1))
             let bot = try harness.spawn(environment: [:])
             let status = await bot.waitForExit()
             #expect(status == 1)
@@ -193,7 +193,7 @@ struct BotTests {
             #expect(lines.count == 1)
             #expect(lines.first?.contains("access token") == true)
             #expect(!bot.text.contains("syt_invalid_token"))
-            let unsent = try BotStore(path: harness.storePath).unsentMessages()
+            let unsent = try await BotStore(path: harness.storePath).unsentMessages()
             #expect(unsent.map(\.message.transactionID) == ["fedbot.reply.$queued"])
         }
     }

@@ -138,7 +138,7 @@ struct WatcherTests {
                 extra: "notices:\n  rooms: [\"\(alerts)\"]\n  interval: 1s", operators: [lab.info.users.alice.userID])
             let bot = try await harness.startInProcess()
             try await Task.sleep(for: .seconds(3))  // several polls
-            #expect(try BotStore(path: harness.storePath).watcherState().baselineTaken == false)
+            #expect(try await BotStore(path: harness.storePath).watcherState().baselineTaken == false)
 
             try await harness.alice.invite(alerts, harness.botUser)
             let deadline = ContinuousClock.now + .seconds(30)

@@ -15,79 +15,83 @@ import Testing
 
     func command(_ id: String, at ts: Int64 = 1000) -> StoredCommand {
         StoredCommand(
-            eventID: id, roomID: "!r:example.org", sender: "@a:example.org", body: "!fed list", threadRoot: nil,
+            eventID: eventID(id), roomID: roomID("!r:example.org"), sender: userID("@a:example.org"), body: "!fed list",
+            threadRoot: nil,
             originTs: ts, receivedAt: ts)
     }
 
     @Test("a redelivered command is recorded once; the sync position moves with it")
-    func recordOnce() throws {
+    func recordOnce() async throws {
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try store.recordSync(nextBatch: "s1", commands: [command("$a"), command("$b")]) == 2)
-        #expect(try store.recordSync(nextBatch: "s2", commands: [command("$b"), command("$c")]) == 1)
-        #expect(try store.pendingCommands().map(\.eventID) == ["$a", "$b", "$c"])
-        #expect(try store.value(BotStore.Key.nextBatch) == "s2")
+        #expect(try await store.recordSync(nextBatch: "s1", commands: [command("$a"), command("$b")]) == 2)
+        #expect(try await store.recordSync(nextBatch: "s2", commands: [command("$b"), command("$c")]) == 1)
+        #expect(try await store.pendingCommands().map(\.eventID.rawValue) == ["$a", "$b", "$c"])
+        #expect(try await store.value(BotStore.Key.nextBatch) == "s2")
     }
 
     @Test("completing a command queues its reply once, even when completed twice (crash and redo)")
-    func completeOnce() throws {
+    func completeOnce() async throws {
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try store.recordSync(nextBatch: "s1", commands: [command("$a")])
+        try await store.recordSync(nextBatch: "s1", commands: [command("$a")])
         let reply = OutgoingMessage(
-            transactionID: "fedbot.reply.$a", roomID: "!r:example.org", content: .object(["body": .string("hi")]))
-        try store.complete(command("$a"), reply: reply, followUp: nil, now: 1)
-        try store.complete(command("$a"), reply: reply, followUp: nil, now: 2)
-        #expect(try store.pendingCommands().isEmpty)
-        #expect(try store.unsentMessages().map(\.message.transactionID) == ["fedbot.reply.$a"])
-        let entry = try #require(try store.unsentMessages().first)
-        try store.markSent(entry.id, eventID: "$reply", now: 3)
-        #expect(try store.unsentMessages().isEmpty)
-        #expect(try store.transactionState("fedbot.reply.$a") == .sent(eventID: "$reply"))
-        #expect(try store.transactionState("nope") == .missing)
+            transactionID: "fedbot.reply.$a", roomID: roomID("!r:example.org"),
+            content: .object(["body": .string("hi")]))
+        try await store.complete(command("$a"), reply: reply, followUp: nil, now: 1)
+        try await store.complete(command("$a"), reply: reply, followUp: nil, now: 2)
+        #expect(try await store.pendingCommands().isEmpty)
+        #expect(try await store.unsentMessages().map(\.message.transactionID) == ["fedbot.reply.$a"])
+        let entry = try #require(try await store.unsentMessages().first)
+        try await store.markSent(entry.id, eventID: "$reply", now: 3)
+        #expect(try await store.unsentMessages().isEmpty)
+        #expect(try await store.transactionState("fedbot.reply.$a") == .sent(eventID: "$reply"))
+        #expect(try await store.transactionState("nope") == .missing)
     }
 
     @Test("state survives reopening the file")
-    func reopen() throws {
+    func reopen() async throws {
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try store.recordSync(nextBatch: "s9", commands: [command("$x")])
-        _ = try store.enqueue(OutgoingMessage(transactionID: "t1", roomID: "!r:example.org", content: .null), now: 1)
+        try await store.recordSync(nextBatch: "s9", commands: [command("$x")])
+        _ = try await store.enqueue(
+            OutgoingMessage(transactionID: "t1", roomID: roomID("!r:example.org"), content: .null), now: 1)
         let again = try BotStore(path: path)
-        #expect(try again.value(BotStore.Key.nextBatch) == "s9")
-        #expect(try again.pendingCommands().map(\.eventID) == ["$x"])
-        #expect(try again.outboxCount() == (total: 1, unsent: 1))
+        #expect(try await again.value(BotStore.Key.nextBatch) == "s9")
+        #expect(try await again.pendingCommands().map(\.eventID.rawValue) == ["$x"])
+        #expect(try await again.outboxCount() == (total: 1, unsent: 1))
     }
 
     @Test("follow-ups come due in order and are cleared once queued")
-    func followUps() throws {
+    func followUps() async throws {
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try store.recordSync(nextBatch: "s1", commands: [command("$a"), command("$b")])
-        try store.complete(command("$a"), reply: nil, followUp: (json: "{}", due: 500), now: 1)
-        try store.complete(command("$b"), reply: nil, followUp: (json: "{}", due: 100), now: 1)
-        #expect(try store.nextFollowUpDue() == 100)
-        #expect(try store.dueFollowUps(now: 50).isEmpty)
-        #expect(try store.dueFollowUps(now: 600).map(\.command.eventID) == ["$b", "$a"])
-        try store.completeFollowUp(of: command("$b"), message: nil, now: 600)
-        #expect(try store.dueFollowUps(now: 600).map(\.command.eventID) == ["$a"])
+        try await store.recordSync(nextBatch: "s1", commands: [command("$a"), command("$b")])
+        try await store.complete(command("$a"), reply: nil, followUp: (json: "{}", due: 500), now: 1)
+        try await store.complete(command("$b"), reply: nil, followUp: (json: "{}", due: 100), now: 1)
+        #expect(try await store.nextFollowUpDue() == 100)
+        #expect(try await store.dueFollowUps(now: 50).isEmpty)
+        #expect(try await store.dueFollowUps(now: 600).map(\.command.eventID.rawValue) == ["$b", "$a"])
+        try await store.completeFollowUp(of: command("$b"), message: nil, now: 600)
+        #expect(try await store.dueFollowUps(now: 600).map(\.command.eventID.rawValue) == ["$a"])
     }
 
     @Test("watcher state and its notices commit together; mutes expire")
-    func watcher() throws {
+    func watcher() async throws {
         let (store, path) = try store()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try store.watcherState() == WatcherState())
+        #expect(try await store.watcherState() == WatcherState())
         var state = WatcherState(baselineTaken: true)
         state.incidents["a.example"] = Incident(
             server: "a.example", since: Timestamp(milliseconds: 1), detectedAt: Timestamp(milliseconds: 2))
-        try store.commitWatcher(
-            state, messages: [OutgoingMessage(transactionID: "n1", roomID: "!r:example.org", content: .null)], now: 5)
-        #expect(try store.watcherState() == state)
-        #expect(try store.outboxCount().unsent == 1)
-        try store.mute("a.example", until: 100, by: "@a:example.org", now: 10)
-        #expect(try store.activeMutes(now: 99) == ["a.example": Timestamp(milliseconds: 100)])
-        #expect(try store.activeMutes(now: 100).isEmpty)
-        #expect(try store.unmute("a.example", now: 101) == false)
+        try await store.commitWatcher(
+            state, messages: [OutgoingMessage(transactionID: "n1", roomID: roomID("!r:example.org"), content: .null)],
+            now: 5)
+        #expect(try await store.watcherState() == state)
+        #expect(try await store.outboxCount().unsent == 1)
+        try await store.mute("a.example", until: 100, by: "@a:example.org", now: 10)
+        #expect(try await store.activeMutes(now: 99) == ["a.example": Timestamp(milliseconds: 100)])
+        #expect(try await store.activeMutes(now: 100).isEmpty)
+        #expect(try await store.unmute("a.example", now: 101) == false)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// Which room events become commands, and what text they carry.
 @Suite struct CommandIntakeTests {
-    let room = "!ops:example.org"
+    let room = roomID("!ops:example.org")
     let now: Int64 = 1_795_519_500_000
     var intake: CommandIntake {
         CommandIntake(
@@ -33,7 +33,7 @@ import Testing
         return command.body
     }
 
-    func ignored(_ event: ClientEvent, in roomID: String? = nil) -> CommandIntake.Ignored? {
+    func ignored(_ event: ClientEvent, in roomID: RoomID? = nil) -> CommandIntake.Ignored? {
         guard case .ignore(let why) = intake.classify(event, in: roomID ?? room, now: now) else { return nil }
         return why
     }
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func ignoresWhatIsNotACommandForTheBot() {
-        #expect(ignored(event("!fed list"), in: "!elsewhere:example.org") == .notAdminRoom)
+        #expect(ignored(event("!fed list"), in: roomID("!elsewhere:example.org")) == .notAdminRoom)
         #expect(ignored(event("!fed list", msgtype: "m.notice")) == .notText)
         #expect(ignored(event("!fed list", sender: "@fedbot:example.org")) == .ownEvent)
         #expect(ignored(event("hello")) == .notCommand)

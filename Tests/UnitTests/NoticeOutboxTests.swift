@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func editsAndRepliesReferToTheirNoticeWithinTheSameScope() throws {
-        let room = "!alerts:example.org"
+        let room = roomID("!alerts:example.org")
         let post = NoticeOutbox.messages(for: .post(key: "failure-1", reply: reply), rooms: [room], scope: "k3x.")
         let edit = NoticeOutbox.messages(
             for: .edit(key: "failure-1", revision: "2", reply: reply), rooms: [room], scope: "k3x.")
@@ -30,7 +30,8 @@ import Testing
     }
 
     @Test func stateFilesFromBeforeScopesKeepTheirTransactionIDs() {
-        let post = NoticeOutbox.messages(for: .post(key: "baseline-1", reply: reply), rooms: ["!a:x", "!b:x"])
+        let post = NoticeOutbox.messages(
+            for: .post(key: "baseline-1", reply: reply), rooms: [roomID("!a:x"), roomID("!b:x")])
         #expect(post.map(\.transactionID) == ["fedbot.notice.baseline-1.!a:x", "fedbot.notice.baseline-1.!b:x"])
     }
 }

@@ -24,7 +24,7 @@ import Testing
             """#
         let sync = try JSONDecoder().decode(SyncResponse.self, from: Data(json.utf8))
         #expect(sync.nextBatch == "s2")
-        #expect(sync.rooms.join["!ops:example.org"]?.timeline.map(\.eventID) == ["$good"])
-        #expect(sync.rooms.invite["!spam:evil.example"]?.events.map(\.type) == ["m.room.member"])
+        #expect(sync.rooms.join[roomID("!ops:example.org")]?.timeline.map(\.eventID) == ["$good"])
+        #expect(sync.rooms.invite[roomID("!spam:evil.example")]?.events.map(\.type) == ["m.room.member"])
     }
 }

@@ -6,13 +6,13 @@ public struct CommandIntake: Sendable {
     public var botUser: String
     public var prefix: String
     /// Room IDs where commands are accepted.
-    public var adminRooms: Set<String>
+    public var adminRooms: Set<RoomID>
     /// Events sent before this (the bot's first sync) are history, not commands.
     public var notBefore: Int64
     /// `bot.max_command_age`.
     public var maxAge: Duration
 
-    public init(botUser: String, prefix: String, adminRooms: Set<String>, notBefore: Int64, maxAge: Duration) {
+    public init(botUser: String, prefix: String, adminRooms: Set<RoomID>, notBefore: Int64, maxAge: Duration) {
         self.botUser = botUser
         self.prefix = prefix
         self.adminRooms = adminRooms
@@ -38,7 +38,7 @@ public struct CommandIntake: Sendable {
         case ignore(Ignored)
     }
 
-    public func classify(_ event: ClientEvent, in roomID: String, now: Int64) -> Decision {
+    public func classify(_ event: ClientEvent, in roomID: RoomID, now: Int64) -> Decision {
         guard adminRooms.contains(roomID) else { return .ignore(.notAdminRoom) }
         guard event.type == "m.room.message", !event.isState else { return .ignore(.notMessage) }
         guard event.sender != botUser else { return .ignore(.ownEvent) }
@@ -54,15 +54,18 @@ public struct CommandIntake: Sendable {
             body = PillResolver.resolve(body: rawBody, formattedBody: html)
         }
         guard Tokenizer.commandText(in: body, prefix: prefix) != nil else { return .ignore(.notCommand) }
-        guard let eventID = event.eventID, let ts = event.originServerTs, UserID(event.sender) != nil else {
+        guard let eventID = event.eventID.flatMap(EventID.init), let ts = event.originServerTs,
+            let sender = UserID(event.sender)
+        else {
             return .ignore(.malformed)
         }
         guard ts >= notBefore else { return .ignore(.beforeFirstSync) }
         guard now - ts <= maxAge.wholeMilliseconds else { return .ignore(.tooOld) }
-        let threadRoot = relation?["rel_type"]?.string == "m.thread" ? relation?["event_id"]?.string : nil
+        let threadRoot =
+            relation?["rel_type"]?.string == "m.thread" ? relation?["event_id"]?.string.flatMap(EventID.init) : nil
         return .command(
             StoredCommand(
-                eventID: eventID, roomID: roomID, sender: event.sender, body: body, threadRoot: threadRoot,
+                eventID: eventID, roomID: roomID, sender: sender, body: body, threadRoot: threadRoot,
                 originTs: ts, receivedAt: now))
     }
 }
@@ -126,18 +129,19 @@ public enum PillResolver {
 
 /// A command accepted from a room, waiting for (or done with) its reply.
 public struct StoredCommand: Sendable, Equatable {
-    public var eventID: String
-    public var roomID: String
-    public var sender: String
+    public var eventID: EventID
+    public var roomID: RoomID
+    public var sender: UserID
+    /// The text to parse: the message's plain body (a reply's quoted fallback lines included: the tokenizer
+    /// skips them), with mention pills put back as the IDs they link to.
     public var body: String
-    /// The text to parse, with pills resolved to IDs and the reply fallback dropped (in `body`);
-    /// the thread the command was sent in, if any.
-    public var threadRoot: String?
+    /// The root of the thread the command was sent in (the reply goes there too); nil outside threads.
+    public var threadRoot: EventID?
     public var originTs: Int64
     public var receivedAt: Int64
 
     public init(
-        eventID: String, roomID: String, sender: String, body: String, threadRoot: String?, originTs: Int64,
+        eventID: EventID, roomID: RoomID, sender: UserID, body: String, threadRoot: EventID?, originTs: Int64,
         receivedAt: Int64
     ) {
         self.eventID = eventID

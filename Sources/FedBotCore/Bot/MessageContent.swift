@@ -9,17 +9,17 @@ public enum MessageContent {
     }
 
     /// A rich reply to `eventID`, in its thread when `threadRoot` is set.
-    public static func reply(_ reply: Reply, to eventID: String, threadRoot: String?) -> JSONValue {
+    public static func reply(_ reply: Reply, to eventID: EventID, threadRoot: EventID?) -> JSONValue {
         var content = base(reply)
         if let threadRoot {
             content["m.relates_to"] = .object([
                 "rel_type": .string("m.thread"),
-                "event_id": .string(threadRoot),
+                "event_id": .string(threadRoot.rawValue),
                 "is_falling_back": .bool(false),
-                "m.in_reply_to": .object(["event_id": .string(eventID)]),
+                "m.in_reply_to": .object(["event_id": .string(eventID.rawValue)]),
             ])
         } else {
-            content["m.relates_to"] = .object(["m.in_reply_to": .object(["event_id": .string(eventID)])])
+            content["m.relates_to"] = .object(["m.in_reply_to": .object(["event_id": .string(eventID.rawValue)])])
         }
         return .object(content)
     }

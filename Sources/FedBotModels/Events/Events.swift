@@ -67,13 +67,15 @@ public struct SyncResponse: Sendable, Decodable {
         rooms = try container.decodeIfPresent(Rooms.self, forKey: .rooms) ?? Rooms()
     }
 
+    /// The rooms of a sync response by room ID. Keys that are not room IDs are left out while decoding:
+    /// the rest of the bot only ever sees typed IDs.
     public struct Rooms: Sendable, Decodable {
-        public var join: [String: JoinedRoom]
-        public var invite: [String: InvitedRoom]
-        public var leave: [String: LeftRoom]
+        public var join: [RoomID: JoinedRoom]
+        public var invite: [RoomID: InvitedRoom]
+        public var leave: [RoomID: LeftRoom]
 
         public init(
-            join: [String: JoinedRoom] = [:], invite: [String: InvitedRoom] = [:], leave: [String: LeftRoom] = [:]
+            join: [RoomID: JoinedRoom] = [:], invite: [RoomID: InvitedRoom] = [:], leave: [RoomID: LeftRoom] = [:]
         ) {
             self.join = join
             self.invite = invite
@@ -84,9 +86,17 @@ public struct SyncResponse: Sendable, Decodable {
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            join = try container.decodeIfPresent([String: JoinedRoom].self, forKey: .join) ?? [:]
-            invite = try container.decodeIfPresent([String: InvitedRoom].self, forKey: .invite) ?? [:]
-            leave = try container.decodeIfPresent([String: LeftRoom].self, forKey: .leave) ?? [:]
+            join = Self.byRoomID(try container.decodeIfPresent([String: JoinedRoom].self, forKey: .join))
+            invite = Self.byRoomID(try container.decodeIfPresent([String: InvitedRoom].self, forKey: .invite))
+            leave = Self.byRoomID(try container.decodeIfPresent([String: LeftRoom].self, forKey: .leave))
+        }
+
+        static func byRoomID<Room>(_ rooms: [String: Room]?) -> [RoomID: Room] {
+            var typed: [RoomID: Room] = [:]
+            for (key, room) in rooms ?? [:] {
+                if let id = RoomID(key) { typed[id] = room }
+            }
+            return typed
         }
     }
 

@@ -1,4 +1,3 @@
-public import FedBotModels
 public import Logging
 public import MatrixClient
 public import ServiceLifecycle
@@ -6,41 +5,70 @@ import UnixSignals
 
 /// Everything `fedbot run` runs, built from a config. Tests call this too.
 public struct FedBotServices: Sendable {
-    /// In start order; graceful shutdown goes in reverse (sync stops first, the outbox last).
+    /// In start order; graceful shutdown goes in reverse (the bot's session first, the outbox last).
     public var services: [any Service]
-    public var context: BotContext
     public var clients: Clients
+    /// The configured rooms (joined by the session's start-up step).
+    public var rooms: RoomDirectory
+    public var outbox: Outbox
+    public var health: BotHealth
     /// The watcher, when notice rooms are configured.
     public var watcher: WatcherService?
     public var metrics: FedBotMetrics
 }
 
-/// Builds the bot's services: sync, command worker, outbox (and, with notice rooms, the watcher).
+/// Builds the bot's services: the outbox sender, the session (start-up, then sync, command worker and,
+/// with notice rooms, the watcher) and the optional metrics listener. Every service takes its time from
+/// `clock`.
 public func buildServices(
-    config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil,
-    now: @escaping @Sendable () -> Timestamp = Timestamp.now
+    config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil, clock: any BotClock = SystemClock()
 ) throws -> FedBotServices {
     let metrics = FedBotMetrics()
     let clients = Clients(
         config: config, logger: logger,
-        transport: InstrumentedTransport(transport ?? AsyncHTTPClientTransport(), metrics: metrics))
+        transport: InstrumentedTransport(transport ?? AsyncHTTPClientTransport(), metrics: metrics), clock: clock)
     let store = try BotStore(path: config.storage.path)
-    let context = BotContext(config: config, store: store, matrix: clients.matrix, logger: logger, now: now)
+    let outbox = Outbox(store: store, clock: clock)
+    let inbox = CommandInbox(store: store, outbox: outbox, clock: clock)
+    let rooms = RoomDirectory(adminRooms: config.bot.rooms, noticeRooms: config.notices.rooms, logger: logger)
+    let health = BotHealth()
     let watcher =
-        config.notices.rooms.isEmpty ? nil : WatcherService(context: context, admin: clients.admin, metrics: metrics)
+        config.notices.rooms.isEmpty
+        ? nil
+        : WatcherService(
+            store: WatcherStore(store: store, outbox: outbox), rooms: rooms, admin: clients.admin, config: config,
+            clock: clock, logger: logger, metrics: metrics)
     let executor = CommandExecutor(
         admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix,
-        watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: now), logger: logger, now: now)
+        watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: { clock.now }), logger: logger,
+        now: { clock.now })
+    let session = BotSession(
+        startup: BotStartup(
+            matrix: clients.matrix, rooms: rooms, store: store, homeserverURL: config.homeserver.url,
+            retry: TransientRetry(clock: clock, health: health, logger: logger), logger: logger),
+        makeServices: { identity in
+            var services: [any Service] = [
+                CommandWorker(
+                    identity: identity, inbox: inbox, matrix: clients.matrix, clock: clock, bot: config.bot,
+                    executor: executor, metrics: metrics, logger: logger),
+                SyncService(
+                    identity: identity, matrix: clients.matrix, rooms: rooms, inbox: inbox, health: health,
+                    clock: clock, bot: config.bot, logger: logger),
+            ]
+            if let watcher { services.append(watcher) }
+            return services
+        }, logger: logger)
     var services: [any Service] = [
-        OutboxService(context: context),
-        CommandWorker(context: context, executor: executor, metrics: metrics),
-        SyncService(context: context),
+        OutboxService(outbox: outbox, matrix: clients.matrix, clock: clock, logger: logger), session,
     ]
-    if let watcher { services.append(watcher) }
     if let address = config.metrics.listen {
-        services.append(MetricsServer.make(address: address, metrics: metrics, context: context, logger: logger))
+        services.append(
+            MetricsServer.make(
+                address: address, metrics: metrics, health: health, outbox: outbox, clock: clock, logger: logger))
     }
-    return FedBotServices(services: services, context: context, clients: clients, watcher: watcher, metrics: metrics)
+    return FedBotServices(
+        services: services, clients: clients, rooms: rooms, outbox: outbox, health: health, watcher: watcher,
+        metrics: metrics)
 }
 
 /// `fedbot run`: the bot until SIGTERM/SIGINT.

@@ -125,7 +125,7 @@ public enum CheckConfig {
             }
             guard let roomID else { continue }
             guard joined.contains(roomID.rawValue) else {
-                if invited.contains(roomID.rawValue) {
+                if invited.contains(roomID) {
                     add(.warning, label, "invited, not joined yet: `fedbot run` accepts the invite")
                 } else {
                     add(
@@ -151,7 +151,7 @@ public enum CheckConfig {
         // State file.
         do {
             let store = try BotStore(path: config.storage.path)
-            let synced = (try? store.value(BotStore.Key.nextBatch)) ?? nil
+            let synced = (try? await store.value(BotStore.Key.nextBatch)) ?? nil
             add(
                 .ok, "state file",
                 "\(config.storage.path) is writable" + (synced == nil ? " (new)" : " (has a sync position)"))
@@ -166,7 +166,7 @@ public enum CheckConfig {
     }
 
     /// Rooms the bot is invited to, from one quick `/sync` that changes nothing (no `since`, no stored position).
-    static func invitedRooms(_ matrix: MatrixClient) async -> Set<String> {
+    static func invitedRooms(_ matrix: MatrixClient) async -> Set<RoomID> {
         guard let response = try? await matrix.sync(filter: SyncFilter.invitesOnly, since: nil, timeout: .zero) else {
             return []
         }

@@ -10,7 +10,13 @@ import Synchronization
 /// them, and puts the reply into the outbox in the same transaction that marks the command done.
 /// Also runs due follow-ups (the re-check after a reset).
 public struct CommandWorker: Service {
-    let context: BotContext
+    let identity: BotIdentity
+    let inbox: CommandInbox
+    let matrix: MatrixClient
+    let clock: any BotClock
+    let prefix: String
+    let maxCommandAge: Duration
+    let logger: Logger
     let executor: CommandExecutor
     let metrics: FedBotMetrics?
     let authorizer: Authorizer
@@ -21,24 +27,30 @@ public struct CommandWorker: Service {
     private let refusals = RefusalLimiter(interval: .seconds(600))
     private let creators = Locked<[String: RoomCreation]>([:])
     /// When the next follow-up is due: kept in memory so that the hot path does not ask the store.
-    private let followUpDue = Locked<Int64?>(nil)
+    private let followUpDue = Locked<Timestamp?>(nil)
 
-    public init(
-        context: BotContext, executor: CommandExecutor, metrics: FedBotMetrics? = nil,
+    init(
+        identity: BotIdentity, inbox: CommandInbox, matrix: MatrixClient, clock: any BotClock, bot: FedBotConfig.Bot,
+        executor: CommandExecutor, metrics: FedBotMetrics? = nil, logger: Logger,
         typingAfter: Duration = .milliseconds(400),
         followUpDelay: Duration = CommandExecutor.resetRecheckDelay
     ) {
-        self.context = context
+        self.identity = identity
+        self.inbox = inbox
+        self.matrix = matrix
+        self.clock = clock
+        self.prefix = bot.prefix
+        self.maxCommandAge = bot.maxCommandAge
+        self.logger = logger
         self.executor = executor
         self.metrics = metrics
-        self.authorizer = Authorizer(
-            operators: Set(context.config.bot.operators), minPowerLevel: context.config.bot.minPowerLevel)
+        self.authorizer = Authorizer(operators: Set(bot.operators), minPowerLevel: bot.minPowerLevel)
         self.typingAfter = typingAfter
         self.followUpDelay = followUpDelay
     }
 
     public func run() async throws {
-        let stored = try? context.store.nextFollowUpDue()
+        let stored = try? await inbox.nextFollowUpDue()
         followUpDue.withLock { $0 = stored ?? nil }
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
@@ -47,31 +59,31 @@ public struct CommandWorker: Service {
                     try await processPending()
                     try await processFollowUps()
                 } catch {
-                    context.logger.error("Command processing failed", metadata: ["error": "\(error)"])
+                    logger.error("Command processing failed", metadata: ["error": "\(error)"])
                 }
                 if stopping.isStopped { break }
-                await context.commandWakeup.wait(timeout: nextWait())
+                await inbox.wait(timeout: nextWait())
             }
         } onGracefulShutdown: {
             stopping.stop()
-            context.commandWakeup.signal()
+            inbox.wakeWorker()
         }
-        context.logger.info("Command worker stopped")
+        logger.info("Command worker stopped")
     }
 
     private func nextWait() -> Duration {
         guard let due = followUpDue.withLock({ $0 }) else { return .seconds(30) }
-        let wait = Duration.milliseconds(due - context.now().milliseconds)
+        let wait = due - clock.now
         return max(.milliseconds(10), min(wait, .seconds(30)))
     }
 
     func processPending() async throws {
-        for command in try context.store.pendingCommands() {
-            let started = ContinuousClock.now
+        for command in try await inbox.pending() {
+            let started = clock.now
             let (reply, followUp) = await answer(command)
-            var followUpRecord: (json: String, due: Int64)?
+            var followUpRecord: (json: String, due: Timestamp)?
             if let followUp, let json = try? String(decoding: JSONEncoder().encode(followUp), as: UTF8.self) {
-                let due = context.now().milliseconds + followUpDelay.wholeMilliseconds
+                let due = clock.now + followUpDelay
                 followUpRecord = (json, due)
                 followUpDue.withLock { $0 = min($0 ?? due, due) }
             }
@@ -80,97 +92,76 @@ public struct CommandWorker: Service {
                     transactionID: "fedbot.reply.\(command.eventID)", roomID: command.roomID,
                     content: MessageContent.reply($0, to: command.eventID, threadRoot: command.threadRoot))
             }
-            try context.store.complete(
-                command, reply: message, followUp: followUpRecord, now: context.now().milliseconds)
-            CrashPoint.afterComplete.reached()
-            if message != nil { context.outboxWakeup.signal() }
-            context.logger.debug(
-                "Answered command",
-                metadata: ["event": "\(command.eventID)", "took": "\(ContinuousClock.now - started)"])
+            try await inbox.complete(command, reply: message, followUp: followUpRecord, now: clock.now)
+            logger.debug(
+                "Answered command", metadata: ["event": "\(command.eventID)", "took": "\(clock.now - started)"])
         }
     }
 
     /// The reply to a command (nil when it gets none: a repeated refusal), and a follow-up to schedule.
     func answer(_ command: StoredCommand) async -> (Reply?, FollowUp?) {
-        guard let sender = UserID(command.sender) else { return (nil, nil) }
+        let sender = command.sender
         let decision = await authorize(sender, in: command.roomID)
         guard decision.isAllowed else {
-            context.logger.notice(
+            logger.notice(
                 "Refused a command", metadata: ["sender": "\(sender)", "room": "\(command.roomID)"])
             metrics?.commandRan("-", outcome: "refused")
             let key = "\(command.roomID) \(sender)"
-            guard refusals.shouldAnswer(key, now: ContinuousClock.now) else { return (nil, nil) }
-            return (authorizer.refusal(prefix: context.config.bot.prefix), nil)
+            guard refusals.shouldAnswer(key, now: clock.now) else { return (nil, nil) }
+            return (authorizer.refusal(prefix: prefix), nil)
         }
-        let now = context.now()
-        let maxAge = context.config.bot.maxCommandAge
+        let now = clock.now
+        let maxAge = maxCommandAge
         // Accepted young (the intake checks the age), but not answered since: the bot stopped in between.
         if StaleCommandReply.isStale(receivedAt: Timestamp(milliseconds: command.receivedAt), now: now, maxAge: maxAge)
         {
-            context.logger.notice(
+            logger.notice(
                 "Not running a command that waited too long", metadata: ["event": "\(command.eventID)"])
             metrics?.commandRan("-", outcome: "stale")
             let reply = StaleCommandReply(sentAt: Timestamp(milliseconds: command.originTs), maxAge: maxAge)
-            return (reply.render(RenderContext(prefix: context.config.bot.prefix, now: now)), nil)
+            return (reply.render(RenderContext(prefix: prefix, now: now)), nil)
         }
         let execution = await withTyping(in: command.roomID) {
             await executor.run(parsed: executor.parser.parse(message: command.body))
         }
         guard let execution else { return (nil, nil) }
         metrics?.commandRan(execution.command?.rawValue ?? "-", outcome: execution.outcome.rawValue)
-        context.logger.info(
+        logger.info(
             "Ran command",
             metadata: ["sender": "\(sender)", "room": "\(command.roomID)", "outcome": "\(execution.outcome.rawValue)"])
         return (execution.reply, execution.followUp)
     }
 
     /// Operators always; others by their power level in the room, read fresh for every command.
-    func authorize(_ sender: UserID, in roomID: String) async -> Authorizer.Decision {
+    func authorize(_ sender: UserID, in room: RoomID) async -> Authorizer.Decision {
         if authorizer.operators.contains(sender) { return .operatorAllowed }
-        guard let room = RoomID(roomID) else { return .refused(level: 0) }
         do {
             let creation = try await roomCreation(room)
-            let content = try await context.matrix.state(room, type: "m.room.power_levels")
+            let content = try await matrix.state(room, type: "m.room.power_levels")
             let levels = content?.object.map(PowerLevels.init(content:))
-            let authority = RoomAuthority(
-                powerLevels: levels, creators: creation.creators, roomVersion: creation.version)
-            return authorizer.decide(sender: sender, in: authority)
+            return authorizer.decide(sender: sender, in: creation.authority(powerLevels: levels))
         } catch {
-            context.logger.warning(
-                "Cannot read the room's power levels; refusing", metadata: ["room": "\(roomID)", "error": "\(error)"])
+            logger.warning(
+                "Cannot read the room's power levels; refusing", metadata: ["room": "\(room)", "error": "\(error)"])
             return .refused(level: 0)
         }
-    }
-
-    struct RoomCreation: Sendable {
-        var creators: Set<UserID>
-        var version: String?
     }
 
     /// `m.room.create` never changes: read once per room.
     func roomCreation(_ room: RoomID) async throws -> RoomCreation {
         if let known = creators.withLock({ $0[room.rawValue] }) { return known }
-        var creation = RoomCreation(creators: [], version: nil)
-        if let content = try await context.matrix.stateEvent(room, type: "m.room.create") {
-            if let sender = UserID(content.sender) { creation.creators.insert(sender) }
-            for extra in content.content["additional_creators"]?.array ?? [] {
-                if let id = extra.string.flatMap(UserID.init) { creation.creators.insert(id) }
-            }
-            creation.version = content.content["room_version"]?.string ?? "1"
-        }
+        let creation = RoomCreation(createEvent: try await matrix.stateEvent(room, type: "m.room.create"))
         creators.withLock { $0[room.rawValue] = creation }
         return creation
     }
 
     /// Shows "typing…" while `operation` runs longer than `typingAfter`.
-    func withTyping<T: Sendable>(in roomID: String, _ operation: () async -> T) async -> T {
-        guard let me = context.me, let room = RoomID(roomID) else { return await operation() }
-        let matrix = context.matrix
-        let delay = typingAfter
+    func withTyping<T: Sendable>(in room: RoomID, _ operation: () async -> T) async -> T {
+        let (matrix, me, clock, delay) = (self.matrix, identity.userID, self.clock, typingAfter)
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 do {
-                    try await Task.sleep(for: delay)
+                    try await clock.sleep(for: delay)
                     try await matrix.setTyping(room, user: me, typing: true)
                     return true
                 } catch {
@@ -187,13 +178,9 @@ public struct CommandWorker: Service {
     }
 
     func processFollowUps() async throws {
-        let now = context.now().milliseconds
+        let now = clock.now
         guard let due = followUpDue.withLock({ $0 }), due <= now else { return }
-        defer {
-            let next = try? context.store.nextFollowUpDue()
-            followUpDue.withLock { $0 = next ?? nil }
-        }
-        for (command, json) in try context.store.dueFollowUps(now: now) {
+        for (command, json) in try await inbox.dueFollowUps(now: now) {
             var message: OutgoingMessage?
             if let followUp = try? JSONDecoder().decode(FollowUp.self, from: Data(json.utf8)) {
                 let reply = await executor.run(followUp)
@@ -201,9 +188,10 @@ public struct CommandWorker: Service {
                     transactionID: "fedbot.followup.\(command.eventID)", roomID: command.roomID,
                     content: MessageContent.reply(reply, to: command.eventID, threadRoot: command.threadRoot))
             }
-            try context.store.completeFollowUp(of: command, message: message, now: context.now().milliseconds)
-            if message != nil { context.outboxWakeup.signal() }
+            try await inbox.completeFollowUp(of: command, message: message, now: clock.now)
         }
+        let next = try? await inbox.nextFollowUpDue()
+        followUpDue.withLock { $0 = next ?? nil }
     }
 }
 
@@ -211,13 +199,13 @@ public struct CommandWorker: Service {
 /// answer, not one per message.
 final class RefusalLimiter: Sendable {
     let interval: Duration
-    private let last = Locked<[String: ContinuousClock.Instant]>([:])
+    private let last = Locked<[String: Timestamp]>([:])
 
     init(interval: Duration) {
         self.interval = interval
     }
 
-    func shouldAnswer(_ key: String, now: ContinuousClock.Instant) -> Bool {
+    func shouldAnswer(_ key: String, now: Timestamp) -> Bool {
         last.withLock { last in
             if let previous = last[key], now - previous < interval { return false }
             last[key] = now

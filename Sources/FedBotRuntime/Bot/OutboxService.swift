@@ -10,11 +10,19 @@ public import ServiceLifecycle
 /// server refuses for good (403 not in room, 413 too large, 400) is marked failed and logged; a refused
 /// access token (401) leaves every message queued.
 public struct OutboxService: Service {
-    let context: BotContext
+    let outbox: Outbox
+    let matrix: MatrixClient
+    let clock: any BotClock
+    let logger: Logger
     let maxBackoff: Duration
 
-    public init(context: BotContext, maxBackoff: Duration = .seconds(30)) {
-        self.context = context
+    init(
+        outbox: Outbox, matrix: MatrixClient, clock: any BotClock, logger: Logger, maxBackoff: Duration = .seconds(30)
+    ) {
+        self.outbox = outbox
+        self.matrix = matrix
+        self.clock = clock
+        self.logger = logger
         self.maxBackoff = maxBackoff
     }
 
@@ -24,13 +32,13 @@ public struct OutboxService: Service {
             while !Task.isCancelled {
                 await flush(stopping: stopping)
                 if stopping.isStopped { break }
-                await context.outboxWakeup.wait(timeout: .seconds(30))
+                await outbox.wait(timeout: .seconds(30))
             }
         } onGracefulShutdown: {
             stopping.stop()
-            context.outboxWakeup.signal()
+            outbox.notify()
         }
-        context.logger.info("Outbox stopped")
+        logger.info("Outbox stopped")
     }
 
     /// Sends everything unsent. While shutting down it gives up on waits (the messages stay queued and
@@ -40,49 +48,45 @@ public struct OutboxService: Service {
         while !Task.isCancelled {
             let batch: [OutboxEntry]
             do {
-                batch = try context.store.unsentMessages()
+                batch = try await outbox.unsent()
             } catch {
-                context.logger.error("Cannot read the outbox", metadata: ["error": "\(error)"])
+                logger.error("Cannot read the outbox", metadata: ["error": "\(error)"])
                 return
             }
             guard !batch.isEmpty else { return }
             for entry in batch {
-                guard let room = RoomID(entry.roomID) else {
-                    try? context.store.markFailed(entry.id, reason: "invalid room ID")
-                    continue
-                }
-                guard let content = resolveReferences(entry) else { continue }
+                guard let content = await resolveReferences(entry) else { continue }
                 do {
-                    let eventID = try await context.matrix.send(
-                        room, type: entry.eventType, transactionID: entry.transactionID,
+                    let eventID = try await matrix.send(
+                        entry.roomID, type: entry.eventType, transactionID: entry.transactionID,
                         encodedContent: content)
                     CrashPoint.afterSend.reached()
-                    try context.store.markSent(entry.id, eventID: eventID.rawValue, now: context.now().milliseconds)
+                    try await outbox.markSent(entry.id, eventID: eventID, now: clock.now)
                     backoff = .milliseconds(500)
                 } catch let error as MatrixError where error.isTransient {
-                    try? context.store.markAttempt(entry.id)
+                    try? await outbox.markAttempt(entry.id)
                     let wait = error.isRateLimited ? (error.retryAfter ?? backoff) : backoff
-                    context.logger.notice(
+                    logger.notice(
                         "Sending delayed",
                         metadata: ["txn": "\(entry.transactionID)", "error": "\(error)", "retry_in": "\(wait)"])
                     if stopping.isStopped && wait > .seconds(2) { return }
-                    try? await Task.sleep(for: wait)
+                    try? await clock.sleep(for: wait)
                     backoff = min(backoff * 2, maxBackoff)
                     break  // re-read the outbox: keep the order
                 } catch let error as MatrixError where error.isAuthenticationFailure {
                     // The token, not the message: keep every message queued (the sync service stops the
                     // bot with a clear error; after a new token they go out with the same transaction IDs).
-                    context.logger.error(
+                    logger.error(
                         "The homeserver refused the access token; messages stay queued",
                         metadata: ["txn": "\(entry.transactionID)", "error": "\(error)"])
                     return
                 } catch let error as MatrixError {
-                    context.logger.error(
+                    logger.error(
                         "The homeserver refused a message; giving up on it",
-                        metadata: ["txn": "\(entry.transactionID)", "room": "\(room)", "error": "\(error)"])
-                    try? context.store.markFailed(entry.id, reason: error.description)
+                        metadata: ["txn": "\(entry.transactionID)", "room": "\(entry.roomID)", "error": "\(error)"])
+                    try? await outbox.markFailed(entry.id, reason: error.description)
                 } catch {
-                    context.logger.error("Sending failed", metadata: ["error": "\(error)"])
+                    logger.error("Sending failed", metadata: ["error": "\(error)"])
                     return
                 }
             }
@@ -92,21 +96,21 @@ public struct OutboxService: Service {
     /// The content to send, with references to earlier messages (an edit's target, a thread's root)
     /// replaced by their event IDs; nil (and the message marked failed) when a referenced message was
     /// never sent. Without references the stored JSON goes out as it is.
-    func resolveReferences(_ entry: OutboxEntry) -> Data? {
+    func resolveReferences(_ entry: OutboxEntry) async -> Data? {
         guard entry.rawContent.range(of: Data(OutboxReference.prefix.utf8)) != nil else { return entry.rawContent }
         let content = entry.message.content
         let references = OutboxReference.references(in: content)
         var eventIDs: [String: String] = [:]
         for reference in references {
-            switch (try? context.store.transactionState(reference)) ?? .missing {
+            switch (try? await outbox.transactionState(reference)) ?? .missing {
             case .sent(let eventID):
                 eventIDs[reference] = eventID
             case .unsent, .failed, .missing:
                 // Messages go out in order, so the referenced one was sent or given up on before this.
-                context.logger.warning(
+                logger.warning(
                     "Dropping a message whose original was never sent",
                     metadata: ["txn": "\(entry.transactionID)", "refers_to": "\(reference)"])
-                try? context.store.markFailed(entry.id, reason: "refers to \(reference), which was never sent")
+                try? await outbox.markFailed(entry.id, reason: "refers to \(reference), which was never sent")
                 return nil
             }
         }

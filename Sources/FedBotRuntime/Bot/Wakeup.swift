@@ -9,8 +9,12 @@ public final class Wakeup: Sendable {
     }
 
     private let state = Mutex(State())
+    private let clock: any BotClock
 
-    public init() {}
+    /// - Parameter clock: measures the timeout of `wait(timeout:)`.
+    public init(clock: any BotClock) {
+        self.clock = clock
+    }
 
     public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -24,7 +28,7 @@ public final class Wakeup: Sendable {
         waiter?.resume()
     }
 
-    /// Returns when signalled, after `timeout`, or when the task is cancelled, whichever comes first.
+    /// Returns when signalled, after `timeout` on the clock, or when the task is cancelled, whichever comes first.
     public func wait(timeout: Duration) async {
         // Already rung: no timer needed.
         if state.withLock({ state in
@@ -33,9 +37,10 @@ public final class Wakeup: Sendable {
         }) {
             return
         }
+        let clock = self.clock
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForSignal() }
-            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { try? await clock.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
         }

@@ -13,18 +13,19 @@ public enum MetricsServer {
     public static let staleAfter: Duration = .seconds(90)
 
     public static func make(
-        address: ListenAddress, metrics: FedBotMetrics, context: BotContext, logger: Logger
+        address: ListenAddress, metrics: FedBotMetrics, health: BotHealth, outbox: Outbox, clock: any BotClock,
+        logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
-            let pending = try? context.store.outboxCount().unsent
-            let text = metrics.render(lastSync: context.health.lastSync, now: context.now(), outboxPending: pending)
+            let pending = try? await outbox.pendingCount()
+            let text = metrics.render(lastSync: health.lastSync, now: clock.now, outboxPending: pending)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/healthz") { _, _ -> Response in
-            let (healthy, detail) = health(context)
+            let (healthy, detail) = Self.health(health, now: clock.now)
             return Response(
                 status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: detail + "\n")))
@@ -37,16 +38,16 @@ public enum MetricsServer {
     }
 
     /// Healthy while the last sync succeeded within `staleAfter`.
-    static func health(_ context: BotContext) -> (Bool, String) {
-        guard let last = context.health.lastSync else {
-            return (false, "starting: no successful sync yet" + (context.health.lastSyncError.map { " (\($0))" } ?? ""))
+    static func health(_ health: BotHealth, now: Timestamp) -> (Bool, String) {
+        guard let last = health.lastSync else {
+            return (false, "starting: no successful sync yet" + (health.lastSyncError.map { " (\($0))" } ?? ""))
         }
-        let age = context.now() - last
+        let age = now - last
         if age > staleAfter {
             return (
                 false,
                 "sync stale: last success \(DurationText.format(age)) ago"
-                    + (context.health.lastSyncError.map { " (\($0))" } ?? "")
+                    + (health.lastSyncError.map { " (\($0))" } ?? "")
             )
         }
         return (true, "ok: last sync \(DurationText.format(max(.zero, age))) ago")

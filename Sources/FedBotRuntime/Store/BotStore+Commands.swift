@@ -11,8 +11,8 @@ extension BotStore {
     /// already known (redelivered after a crash, or repeated by the server) are skipped.
     /// - Returns: how many commands were new.
     @discardableResult
-    public func recordSync(nextBatch: String, commands: [StoredCommand]) throws -> Int {
-        try queue.write { db in
+    public func recordSync(nextBatch: String, commands: [StoredCommand]) async throws -> Int {
+        try await write { db in
             var added = 0
             for command in commands {
                 try db.execute(
@@ -21,7 +21,8 @@ extension BotStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        command.eventID, command.roomID, command.sender, command.body, command.threadRoot,
+                        command.eventID.rawValue, command.roomID.rawValue, command.sender.rawValue, command.body,
+                        command.threadRoot?.rawValue,
                         command.originTs, command.receivedAt,
                     ])
                 added += db.changesCount
@@ -32,22 +33,15 @@ extension BotStore {
     }
 
     /// Commands accepted but not answered yet, oldest first.
-    public func pendingCommands() throws -> [StoredCommand] {
-        try queue.read { db in
+    public func pendingCommands() async throws -> [StoredCommand] {
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at
                     FROM commands WHERE state = 'pending' ORDER BY seq
                     """
-            ).map(Self.command)
-        }
-    }
-
-    /// Whether an event was already accepted as a command.
-    public func knowsCommand(_ eventID: String) throws -> Bool {
-        try queue.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM commands WHERE event_id = ?", arguments: [eventID]) ?? false
+            ).map { try Self.command($0) }
         }
     }
 
@@ -55,57 +49,63 @@ extension BotStore {
     /// there) and an optional follow-up is scheduled, all in one transaction.
     public func complete(
         _ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Int64)?, now: Int64
-    ) throws {
-        try queue.write { db in
+    ) async throws {
+        try await write { db in
             if let reply { try Self.enqueue(db, reply, now: now) }
             try db.execute(
                 sql: "UPDATE commands SET state = 'done', followup = ?, followup_due = ? WHERE event_id = ?",
-                arguments: [followUp?.json, followUp?.due, command.eventID])
+                arguments: [followUp?.json, followUp?.due, command.eventID.rawValue])
         }
     }
 
     /// Follow-ups whose time has come, oldest first.
-    public func dueFollowUps(now: Int64) throws -> [(command: StoredCommand, json: String)] {
-        try queue.read { db in
+    public func dueFollowUps(now: Int64) async throws -> [(command: StoredCommand, json: String)] {
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at, followup
                     FROM commands WHERE followup IS NOT NULL AND followup_due <= ? ORDER BY followup_due, seq
                     """, arguments: [now]
-            ).map { row in (Self.command(row), row["followup"] as String) }
+            ).map { row in (try Self.command(row), row["followup"] as String) }
         }
     }
 
     /// When the next follow-up is due, if any.
-    public func nextFollowUpDue() throws -> Int64? {
-        try queue.read { db in
+    public func nextFollowUpDue() async throws -> Int64? {
+        try await read { db in
             try Int64.fetchOne(db, sql: "SELECT MIN(followup_due) FROM commands WHERE followup IS NOT NULL")
         }
     }
 
     /// Enqueues a follow-up's message and clears the follow-up, in one transaction.
-    public func completeFollowUp(of command: StoredCommand, message: OutgoingMessage?, now: Int64) throws {
-        try queue.write { db in
+    public func completeFollowUp(of command: StoredCommand, message: OutgoingMessage?, now: Int64) async throws {
+        try await write { db in
             if let message { try Self.enqueue(db, message, now: now) }
             try db.execute(
                 sql: "UPDATE commands SET followup = NULL, followup_due = NULL WHERE event_id = ?",
-                arguments: [command.eventID])
+                arguments: [command.eventID.rawValue])
         }
     }
 
     /// Forgets answered commands older than `cutoff` (their events are far older than `max_command_age`).
-    public func pruneCommands(before cutoff: Int64) throws {
-        try queue.write { db in
+    public func pruneCommands(before cutoff: Int64) async throws {
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM commands WHERE state = 'done' AND followup IS NULL AND received_at < ?",
                 arguments: [cutoff])
         }
     }
 
-    static func command(_ row: Row) -> StoredCommand {
-        StoredCommand(
-            eventID: row["event_id"], roomID: row["room_id"], sender: row["sender"], body: row["body"],
-            threadRoot: row["thread_root"], originTs: row["origin_ts"], receivedAt: row["received_at"])
+    /// A command row with its IDs typed again (they were valid when recorded).
+    static func command(_ row: Row) throws -> StoredCommand {
+        let (event, room, sender) = (row["event_id"] as String, row["room_id"] as String, row["sender"] as String)
+        let threadRoot = row["thread_root"] as String?
+        guard let eventID = EventID(event), let roomID = RoomID(room), let senderID = UserID(sender) else {
+            throw BotStoreError("the command \(event) has an invalid event, room or sender ID")
+        }
+        return StoredCommand(
+            eventID: eventID, roomID: roomID, sender: senderID, body: row["body"],
+            threadRoot: threadRoot.flatMap(EventID.init), originTs: row["origin_ts"], receivedAt: row["received_at"])
     }
 }

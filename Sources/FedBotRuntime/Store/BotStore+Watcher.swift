@@ -8,24 +8,24 @@ extension BotStore {
     // MARK: Watcher
 
     /// The watcher's state, or a fresh one before the first poll.
-    public func watcherState() throws -> WatcherState {
-        guard let text = try value(Key.watcherState) else { return WatcherState() }
+    public func watcherState() async throws -> WatcherState {
+        guard let text = try await value(Key.watcherState) else { return WatcherState() }
         return try JSONDecoder().decode(WatcherState.self, from: Data(text.utf8))
     }
 
     /// Stores the state after a poll and enqueues its notices, in one transaction: a crash before it
     /// leaves both as they were (the next poll decides again), after it both are durable.
-    public func commitWatcher(_ state: WatcherState, messages: [OutgoingMessage], now: Int64) throws {
+    public func commitWatcher(_ state: WatcherState, messages: [OutgoingMessage], now: Int64) async throws {
         let text = try String(decoding: JSONEncoder().encode(state), as: UTF8.self)
-        try queue.write { db in
+        try await write { db in
             try Self.set(db, Key.watcherState, text)
             for message in messages { try Self.enqueue(db, message, now: now) }
         }
     }
 
     /// Mutes `server` until `until` (replacing an earlier mute).
-    public func mute(_ server: String, until: Int64, by user: String?, now: Int64) throws {
-        try queue.write { db in
+    public func mute(_ server: String, until: Int64, by user: String?, now: Int64) async throws {
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO mutes(server, until, muted_by, created_at) VALUES (?, ?, ?, ?)
@@ -36,8 +36,8 @@ extension BotStore {
     }
 
     /// Ends a mute; false when there was none in force.
-    public func unmute(_ server: String, now: Int64) throws -> Bool {
-        try queue.write { db in
+    public func unmute(_ server: String, now: Int64) async throws -> Bool {
+        try await write { db in
             let active =
                 try Bool.fetchOne(
                     db, sql: "SELECT 1 FROM mutes WHERE server = ? AND until > ?", arguments: [server, now]) ?? false
@@ -47,8 +47,8 @@ extension BotStore {
     }
 
     /// Mutes in force at `now`, server → end.
-    public func activeMutes(now: Int64) throws -> [String: Timestamp] {
-        try queue.write { db in
+    public func activeMutes(now: Int64) async throws -> [String: Timestamp] {
+        try await write { db in
             try db.execute(sql: "DELETE FROM mutes WHERE until <= ?", arguments: [now])
             var mutes: [String: Timestamp] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT server, until FROM mutes") {

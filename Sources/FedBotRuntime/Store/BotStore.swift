@@ -1,6 +1,6 @@
 public import FedBotModels
 public import Foundation
-public import GRDB
+import GRDB
 import MatrixClient
 
 /// fedbot's durable state in one SQLite file (`storage.path`): the sync position, the commands
@@ -8,10 +8,12 @@ import MatrixClient
 ///
 /// Exactly-once replies rest on three things: a command is recorded in the same transaction as the
 /// sync position that delivered it; every outgoing message has a transaction ID derived from what it
-/// answers (`reply-<event id>`), unique in the outbox; and the homeserver deduplicates a re-sent
+/// answers (`fedbot.reply.<event id>`, `fedbot.followup.<event id>`,
+/// `fedbot.notice.…`), unique in the outbox; and the homeserver deduplicates a re-sent
 /// transaction ID. A crash at any point then leads to one reply, never zero or two.
 public final class BotStore: Sendable {
-    public let queue: DatabaseQueue
+    /// Only the store touches the database; every access goes through GRDB's async `read`/`write`.
+    private let queue: DatabaseQueue
     public let path: String
 
     /// Opens (creating if needed) the store and migrates it to the current schema.
@@ -84,14 +86,24 @@ public final class BotStore: Sendable {
         return migrator
     }
 
-    // MARK: Key-value
-
-    public func value(_ key: String) throws -> String? {
-        try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM kv WHERE key = ?", arguments: [key]) }
+    /// Reads in the database queue (GRDB's async access: the caller's task is suspended, not blocked).
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await queue.read(body)
     }
 
-    public func setValue(_ value: String, for key: String) throws {
-        try queue.write { db in try Self.set(db, key, value) }
+    /// Writes in one transaction.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await queue.write(body)
+    }
+
+    // MARK: Key-value
+
+    public func value(_ key: String) async throws -> String? {
+        try await read { db in try String.fetchOne(db, sql: "SELECT value FROM kv WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setValue(_ value: String, for key: String) async throws {
+        try await write { db in try Self.set(db, key, value) }
     }
 
     static func set(_ db: Database, _ key: String, _ value: String) throws {
@@ -113,11 +125,11 @@ public final class BotStore: Sendable {
 /// A message to send, with the transaction ID that makes it unique.
 public struct OutgoingMessage: Sendable, Equatable {
     public var transactionID: String
-    public var roomID: String
+    public var roomID: RoomID
     public var eventType: String
     public var content: JSONValue
 
-    public init(transactionID: String, roomID: String, eventType: String = "m.room.message", content: JSONValue) {
+    public init(transactionID: String, roomID: RoomID, eventType: String = "m.room.message", content: JSONValue) {
         self.transactionID = transactionID
         self.roomID = roomID
         self.eventType = eventType
@@ -130,7 +142,7 @@ public struct OutgoingMessage: Sendable, Equatable {
 public struct OutboxEntry: Sendable, Equatable {
     public var id: Int64
     public var transactionID: String
-    public var roomID: String
+    public var roomID: RoomID
     public var eventType: String
     /// The content as stored (JSON).
     public var rawContent: Data
@@ -141,5 +153,14 @@ public struct OutboxEntry: Sendable, Equatable {
         OutgoingMessage(
             transactionID: transactionID, roomID: roomID, eventType: eventType,
             content: (try? JSONDecoder().decode(JSONValue.self, from: rawContent)) ?? .object([:]))
+    }
+}
+
+/// The state file holds something fedbot never writes (edited by hand, or damaged).
+public struct BotStoreError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

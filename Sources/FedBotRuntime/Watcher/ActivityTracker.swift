@@ -1,4 +1,4 @@
-import FedBotModels
+public import FedBotModels
 public import SynapseAdmin
 import Synchronization
 
@@ -15,7 +15,9 @@ public final class ActivityTracker: Sendable {
         var active: Int?
         /// Hashes of the names counted in `active`.
         var activeNames: Set<Int> = []
-        var lastWalk: ContinuousClock.Instant?
+        var lastWalk: Timestamp?
+        /// When `isDue` was first asked: the watcher's start.
+        var started: Timestamp?
         var walks = 0
     }
 
@@ -26,7 +28,6 @@ public final class ActivityTracker: Sendable {
 
     /// The first walk waits this long after start, so a restart does not begin with one.
     let startDelay: Duration
-    private let created = ContinuousClock.now
 
     public init(
         startDelay: Duration = .seconds(60), firstRefresh: Duration = .seconds(300), refresh: Duration = .seconds(3600)
@@ -47,18 +48,21 @@ public final class ActivityTracker: Sendable {
         }
     }
 
-    /// Whether a walk is due at `now`.
-    public func isDue(at now: ContinuousClock.Instant) -> Bool {
+    /// Whether a walk is due at `now` (the first call marks the start).
+    public func isDue(at now: Timestamp) -> Bool {
         state.withLock { state in
-            guard let last = state.lastWalk else { return now - created >= startDelay }
+            guard let last = state.lastWalk else {
+                let started = state.started ?? now
+                state.started = started
+                return now - started >= startDelay
+            }
             return now - last >= (state.walks < 2 ? firstRefresh : refresh)
         }
     }
 
     /// Walks every destination once and updates the estimate. Returns rows seen and pages fetched.
     @discardableResult
-    public func walk(_ admin: SynapseAdminClient, now: ContinuousClock.Instant) async throws -> (rows: Int, pages: Int)
-    {
+    public func walk(_ admin: SynapseAdminClient, now: Timestamp) async throws -> (rows: Int, pages: Int) {
         var orderings: [Int: Int64] = [:]
         orderings.reserveCapacity(state.withLock { $0.orderings.count })
         var iterator = admin.allDestinations(pageSize: 1000).makeAsyncIterator()

@@ -14,12 +14,12 @@ public struct StoredWatcherControl: WatcherControl {
     }
 
     public func lastPoll() async -> Timestamp? {
-        (try? store.watcherState())?.lastPoll
+        (try? await store.watcherState())?.lastPoll
     }
 
     public func openIncidents() async throws -> [IncidentSummary] {
-        let state = try store.watcherState()
-        let mutes = try store.activeMutes(now: now().milliseconds)
+        let state = try await store.watcherState()
+        let mutes = try await store.activeMutes(now: now().milliseconds)
         return state.incidents.values.map { incident in
             IncidentSummary(
                 server: incident.server, since: incident.since, announced: incident.noticeKey != nil,
@@ -28,14 +28,14 @@ public struct StoredWatcherControl: WatcherControl {
     }
 
     public func mute(_ server: ServerName, until: Timestamp, by user: String?) async throws {
-        try store.mute(server.rawValue, until: until.milliseconds, by: user, now: now().milliseconds)
+        try await store.mute(server.rawValue, until: until.milliseconds, by: user, now: now().milliseconds)
     }
 
     public func unmute(_ server: ServerName) async throws -> Bool {
-        try store.unmute(server.rawValue, now: now().milliseconds)
+        try await store.unmute(server.rawValue, now: now().milliseconds)
     }
 
     public func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)] {
-        try store.activeMutes(now: now.milliseconds).map { ($0.key, $0.value) }.sorted { $0.server < $1.server }
+        try await store.activeMutes(now: now.milliseconds).map { ($0.key, $0.value) }.sorted { $0.server < $1.server }
     }
 }

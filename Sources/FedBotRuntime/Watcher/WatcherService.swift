@@ -1,7 +1,7 @@
-public import FedBotCore
+import FedBotCore
 import FedBotModels
 import Foundation
-import Logging
+public import Logging
 import MatrixClient
 public import ServiceLifecycle
 public import SynapseAdmin
@@ -14,7 +14,13 @@ import Synchronization
 /// and looks up shared rooms for new failures only. The state machine (`WatcherMachine`) decides; the new
 /// state and the notices are stored in one transaction.
 public final class WatcherService: Service, Sendable {
-    let context: BotContext
+    let watcherStore: WatcherStore
+    let rooms: RoomDirectory
+    let clock: any BotClock
+    let logger: Logger
+    let noticeRooms: [RoomReference]
+    /// Rings to make the watcher poll now (and at shutdown).
+    let wakeup: Wakeup
     let admin: SynapseAdminClient
     let policy: WatcherPolicy
     let interval: Duration
@@ -28,17 +34,23 @@ public final class WatcherService: Service, Sendable {
     private let scope = Mutex<String?>(nil)
 
     public init(
-        context: BotContext, admin: SynapseAdminClient, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50,
+        store: WatcherStore, rooms: RoomDirectory, admin: SynapseAdminClient, config: FedBotConfig,
+        clock: any BotClock, logger: Logger, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50,
         activity: ActivityTracker? = ActivityTracker()
     ) {
-        self.context = context
+        self.watcherStore = store
+        self.rooms = rooms
+        self.clock = clock
+        self.logger = logger
+        self.wakeup = Wakeup(clock: clock)
         self.activity = activity
         self.metrics = metrics
         self.admin = admin
-        let notices = context.config.notices
+        let notices = config.notices
+        self.noticeRooms = notices.rooms
         self.policy = WatcherPolicy(
             minFailing: notices.minFailing, ignore: notices.ignore, remindEvery: notices.remindEvery,
-            prefix: context.config.bot.prefix)
+            prefix: config.bot.prefix)
         self.interval = notices.interval
         self.roomLookupsPerPoll = roomLookupsPerPoll
     }
@@ -54,34 +66,31 @@ public final class WatcherService: Service, Sendable {
 
     public var lastReport: PollReport? { lastPollResult.withLock { $0 } }
 
+    /// Polls until shutdown. The bot runs it once the configured rooms are joined (`BotSession`).
     public func run() async throws {
-        // The notice rooms must be joined first; a shutdown (or a fatal error elsewhere) ends the wait.
-        let gate = context.roomsReady
-        await cancelWhenGracefulShutdown { await gate.wait() }
-        guard gate.isOpen else { return }
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !stopping.isStopped {
-                let started = ContinuousClock.now
+                let started = clock.now
                 do {
                     _ = try await poll()
-                    if let activity, activity.isDue(at: ContinuousClock.now), !stopping.isStopped {
-                        try await activity.walk(admin, now: ContinuousClock.now)
+                    if let activity, activity.isDue(at: clock.now), !stopping.isStopped {
+                        try await activity.walk(admin, now: clock.now)
                     }
                 } catch {
                     metrics?.pollFinished(failing: 0, total: 0, openIncidents: 0, duration: .zero, ok: false)
-                    context.logger.warning(
+                    logger.warning(
                         "Federation poll failed; trying again next interval", metadata: ["error": "\(error)"])
                 }
                 if stopping.isStopped { break }
-                let elapsed = ContinuousClock.now - started
-                await context.watcherWakeup.wait(timeout: max(.milliseconds(100), interval - elapsed))
+                let elapsed = clock.now - started
+                await wakeup.wait(timeout: max(.milliseconds(100), interval - elapsed))
             }
         } onGracefulShutdown: {
             stopping.stop()
-            self.context.watcherWakeup.signal()
+            self.wakeup.signal()
         }
-        context.logger.info("Watcher stopped")
+        logger.info("Watcher stopped")
     }
 
     /// One poll: scan, re-check, decide, store, ring the outbox.
@@ -91,8 +100,9 @@ public final class WatcherService: Service, Sendable {
     /// first poll after a notice room is joined takes the baseline.
     @discardableResult
     public func poll() async throws -> PollReport {
+        // The report's duration measures the work (for metrics and benchmarks); no decision reads it.
         let started = ContinuousClock.now
-        let rooms = await context.rooms.noticeRoomIDs
+        let rooms = await self.rooms.noticeRoomIDs
         guard !rooms.isEmpty else {
             let firstTime = noRoomWarned.withLock { warned in
                 let before = warned
@@ -100,13 +110,13 @@ public final class WatcherService: Service, Sendable {
                 return !before
             }
             if firstTime {
-                context.logger.warning(
+                logger.warning(
                     "The bot is in none of the notice rooms yet: invite it; federation is watched once it joins",
-                    metadata: ["rooms": "\(context.config.notices.rooms.map(\.rawValue))"])
+                    metadata: ["rooms": "\(noticeRooms.map(\.rawValue))"])
             }
             return PollReport(failing: 0, total: 0, requests: 0, notices: 0, duration: ContinuousClock.now - started)
         }
-        let state = try context.store.watcherState()
+        let state = try await watcherStore.state()
         var requests = 0
         let scan = try await admin.failingDestinations()
         requests += scan.requests
@@ -118,15 +128,17 @@ public final class WatcherService: Service, Sendable {
         for name in state.incidents.keys.sorted() where failing[name] == nil {
             guard let server = ServerName(name) else { continue }
             requests += 1
+            let answer: WatcherMachine.RecheckAnswer
             do {
-                let row = try await admin.destination(server)
-                if row.isFailing { failing[name] = row } else { cleared[name] = row }
+                answer = .destination(try await admin.destination(server))
             } catch SynapseAdminError.unknownDestination {
-                continue
+                answer = .unknownDestination
             } catch {
-                failing[name] = Destination(
-                    destination: name, failureTs: state.incidents[name]?.since.milliseconds ?? 0)
+                answer = .failed
             }
+            let outcome = WatcherMachine.recheck(name, incident: state.incidents[name], answer: answer)
+            if let row = outcome.failing { failing[name] = row }
+            if let row = outcome.cleared { cleared[name] = row }
         }
 
         // Shared rooms for destinations the watcher has not seen failing before.
@@ -138,18 +150,16 @@ public final class WatcherService: Service, Sendable {
             if let total = try? await admin.destinationRooms(server, limit: 1).total { sharedRooms[name] = total }
         }
 
-        let now = context.now()
-        let mutes = try context.store.activeMutes(now: now.milliseconds)
+        let now = clock.now
+        let mutes = try await watcherStore.activeMutes(now: now)
         let observation = PollObservation(
             now: now, failing: Array(failing.values), total: scan.total, sharedRooms: sharedRooms,
             activeDestinations: activity?.activeDestinations, cleared: cleared,
             activeFailing: activity?.active(among: failing.keys))
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
-        let scope = try noticeScope(state)
+        let scope = try await noticeScope(state)
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms, scope: scope) }
-        try context.store.commitWatcher(next, messages: messages, now: now.milliseconds)
-        if !messages.isEmpty { CrashPoint.afterWatcherCommit.reached() }
-        if !messages.isEmpty { context.outboxWakeup.signal() }
+        try await watcherStore.commit(next, messages: messages, now: now)
         let report = PollReport(
             failing: failing.count, total: scan.total, requests: requests, notices: actions.count,
             duration: ContinuousClock.now - started)
@@ -165,7 +175,7 @@ public final class WatcherService: Service, Sendable {
             }
         }
         if !actions.isEmpty {
-            context.logger.info(
+            logger.info(
                 "Federation changed", metadata: ["failing": "\(failing.count)", "notices": "\(actions.count)"])
         }
         return report
@@ -176,77 +186,12 @@ extension WatcherService {
     /// This state file's prefix for notice transaction IDs (see `NoticeOutbox.postTransaction`), made once:
     /// random for a state file that has not posted yet, empty for one that posted before scopes existed
     /// (its edits refer to the IDs it already used).
-    func noticeScope(_ state: WatcherState) throws -> String {
+    func noticeScope(_ state: WatcherState) async throws -> String {
         if let known = scope.withLock({ $0 }) { return known }
-        let stored = try context.store.value(BotStore.Key.noticeScope)
+        let stored = try await watcherStore.noticeScope()
         let value = stored ?? (state.baselineTaken ? "" : String(UInt32.random(in: .min ... .max), radix: 36) + ".")
-        if stored == nil { try context.store.setValue(value, for: BotStore.Key.noticeScope) }
+        if stored == nil { try await watcherStore.setNoticeScope(value) }
         scope.withLock { $0 = value }
         return value
-    }
-}
-
-/// Turns the watcher's notice actions into outbox messages, one per notice room, with transaction IDs
-/// derived from the notice keys so that nothing can be posted twice.
-public enum NoticeOutbox {
-    /// The transaction that posts notice `key` in `room`; edits and thread replies refer to it.
-    ///
-    /// `scope` tells this state file's notices from those of an earlier one (Synapse deduplicates a
-    /// transaction ID of the same device for a day, so a state file deleted and made anew must not
-    /// reuse `failure-1`): empty for state files that posted notices before scopes existed.
-    public static func postTransaction(_ key: String, room: String, scope: String = "") -> String {
-        "fedbot.notice.\(scope)\(key).\(room)"
-    }
-
-    public static func messages(for action: NoticeAction, rooms: [String], scope: String = "") -> [OutgoingMessage] {
-        rooms.map { room in
-            switch action {
-            case .post(let key, let reply):
-                return OutgoingMessage(
-                    transactionID: postTransaction(key, room: room, scope: scope), roomID: room,
-                    content: MessageContent.notice(reply)
-                )
-            case .edit(let key, let revision, let reply):
-                return OutgoingMessage(
-                    transactionID: "fedbot.edit.\(scope)\(key).\(revision).\(room)", roomID: room,
-                    content: MessageContent.edit(
-                        of: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope)), with: reply))
-            case .threadReply(let key, let replyKey, let reply):
-                return OutgoingMessage(
-                    transactionID: "fedbot.thread.\(scope)\(replyKey).\(room)", roomID: room,
-                    content: MessageContent.threaded(
-                        reply, root: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope))))
-            }
-        }
-    }
-}
-
-/// An event ID not known when a message is queued: the event an earlier outbox message becomes.
-public enum OutboxReference {
-    static let prefix = "$fedbot-txn:"
-
-    public static func placeholder(_ transactionID: String) -> String {
-        prefix + transactionID
-    }
-
-    /// The transaction IDs a content refers to.
-    static func references(in value: JSONValue) -> Set<String> {
-        switch value {
-        case .string(let text) where text.hasPrefix(prefix): [String(text.dropFirst(prefix.count))]
-        case .array(let items): items.reduce(into: []) { $0.formUnion(references(in: $1)) }
-        case .object(let map): map.values.reduce(into: []) { $0.formUnion(references(in: $1)) }
-        default: []
-        }
-    }
-
-    /// The content with every placeholder replaced by its event ID.
-    static func resolve(_ value: JSONValue, _ eventIDs: [String: String]) -> JSONValue {
-        switch value {
-        case .string(let text) where text.hasPrefix(prefix):
-            .string(eventIDs[String(text.dropFirst(prefix.count))] ?? text)
-        case .array(let items): .array(items.map { resolve($0, eventIDs) })
-        case .object(let map): .object(map.mapValues { resolve($0, eventIDs) })
-        default: value
-        }
     }
 }

@@ -1,0 +1,88 @@
+import FedBotModels
+import Foundation
+import MatrixClient
+import Synchronization
+
+/// A homeserver behind the `HTTPTransport` seam that answers from a script: each route (method and a
+/// piece of the decoded path) has a queue of replies, then optionally a reply it repeats. A request whose
+/// route has nothing to answer waits until the test adds a reply (a long-poll `/sync` does that) or the
+/// request is cancelled; a request no route matches gets 404 `M_UNRECOGNIZED`. Every request is recorded.
+final class ScriptedHomeserver: HTTPTransport {
+    struct Request: Sendable {
+        var method: HTTPRequest.Method
+        /// Percent-decoded path, without the query.
+        var path: String
+        var query: String
+        var body: Data?
+
+        var json: JSONValue? { body.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } }
+    }
+
+    private struct Route {
+        var method: HTTPRequest.Method
+        var pathPart: String
+        var queue: [HTTPResponse]
+        var repeating: HTTPResponse?
+    }
+
+    private struct State {
+        var routes: [Route] = []
+        var requests: [Request] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Answers `method` requests whose path contains `pathPart` with `replies` in turn, then `repeating`
+    /// forever (or, without it, holds the request until more replies are added).
+    func on(
+        _ method: HTTPRequest.Method, _ pathPart: String, _ replies: HTTPResponse..., repeating: HTTPResponse? = nil
+    ) {
+        state.withLock { state in
+            if let index = state.routes.firstIndex(where: { $0.method == method && $0.pathPart == pathPart }) {
+                state.routes[index].queue += replies
+                if let repeating { state.routes[index].repeating = repeating }
+            } else {
+                state.routes.append(Route(method: method, pathPart: pathPart, queue: replies, repeating: repeating))
+            }
+        }
+    }
+
+    /// Every request so far, in order.
+    var requests: [Request] { state.withLock { $0.requests } }
+
+    func requests(_ method: HTTPRequest.Method, _ pathPart: String) -> [Request] {
+        requests.filter { $0.method == method && $0.path.contains(pathPart) }
+    }
+
+    func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let parts = request.url.split(separator: "?", maxSplits: 1).map(String.init)
+        let rawPath = parts[0].replacing(/^https?:\/\/[^\/]+/, with: "")
+        let recorded = Request(
+            method: request.method, path: rawPath.removingPercentEncoding ?? rawPath,
+            query: parts.count > 1 ? parts[1] : "", body: request.body)
+        state.withLock { $0.requests.append(recorded) }
+        while true {
+            try Task.checkCancellation()
+            let answer = state.withLock { state -> HTTPResponse?? in
+                guard
+                    let index = state.routes.firstIndex(where: {
+                        $0.method == recorded.method && recorded.path.contains($0.pathPart)
+                    })
+                else { return .some(nil) }
+                if !state.routes[index].queue.isEmpty { return state.routes[index].queue.removeFirst() }
+                return state.routes[index].repeating.map { .some($0) } ?? nil
+            }
+            switch answer {
+            case .some(.some(let response)): return response
+            case .some(.none):
+                return Self.reply(404, #"{"errcode":"M_UNRECOGNIZED","error":"Unrecognized request"}"#)
+            case .none:
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
+    }
+
+    static func reply(_ status: Int, _ json: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: headers, body: Data(json.utf8))
+    }
+}

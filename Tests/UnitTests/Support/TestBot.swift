@@ -1,0 +1,98 @@
+import FedBotModels
+import Foundation
+import Logging
+import MatrixClient
+import ServiceLifecycle
+
+@testable import FedBotRuntime
+
+/// The whole bot (`buildServices`) over a `ScriptedHomeserver` and a `ManualClock`, with its state file in
+/// a temporary directory. `scriptStartUp()` answers what start-up asks (whoami, join, the encryption
+/// check, the filter, the first sync); a test then adds what its case needs.
+struct TestBot: Sendable {
+    let homeserver = ScriptedHomeserver()
+    let clock: ManualClock
+    var config: FedBotConfig
+    let directory: String
+
+    init(operators: [UserID] = [Fixture.Lab.alice], clock: ManualClock = ManualClock()) throws {
+        self.clock = clock
+        directory =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("fedbot-services-\(UUID().uuidString.prefix(8).lowercased())").path
+        var config = FedBotConfig(homeserver: .init(url: "http://synapse.test", accessToken: Secret("syt_test")))
+        config.bot.rooms = [.id(Fixture.Lab.adminRoom)]
+        config.bot.operators = operators
+        config.storage.path = directory + "/state.sqlite"
+        self.config = config
+    }
+
+    /// Start-up and the first sync, as the lab's Synapse answered them.
+    func scriptStartUp() throws {
+        homeserver.on(.get, "/account/whoami", repeating: try Fixture.response("whoami"))
+        homeserver.on(.post, "/join/", repeating: try Fixture.response("join"))
+        homeserver.on(.get, "/state/m.room.encryption", repeating: try Fixture.response("state-encryption-404"))
+        homeserver.on(.post, "/filter", repeating: try Fixture.response("filter"))
+        homeserver.on(.get, "/sync", try Fixture.response("sync-initial"))
+    }
+
+    var logger: Logger {
+        var logger = Logger(label: "fedbot-test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// A new store on the same file (what a restart opens).
+    func openStore() throws -> BotStore { try BotStore(path: config.storage.path) }
+
+    /// Builds and starts the bot's services.
+    func start() throws -> RunningBot {
+        let built = try buildServices(config: config, logger: logger, transport: homeserver, clock: clock)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: built.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                logger: logger))
+        return RunningBot(group: group, task: Task { try await group.run() })
+    }
+
+    /// Starts the bot and waits until its first sync is stored.
+    func startReady() async throws -> RunningBot {
+        let bot = try start()
+        let store = try openStore()
+        try await eventually("the first sync is stored") {
+            try await store.value(BotStore.Key.nextBatch) != nil
+        }
+        return bot
+    }
+
+    /// The replies sent so far, by transaction ID, in order.
+    var sentTransactions: [String] {
+        homeserver.requests(.put, "/send/").compactMap { $0.path.split(separator: "/").last.map(String.init) }
+    }
+
+    func cleanUp() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+struct RunningBot: Sendable {
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    /// Graceful shutdown; returns the group's error, if any.
+    @discardableResult
+    func stop() async -> (any Error)? {
+        await group.triggerGracefulShutdown()
+        return await result()
+    }
+
+    /// Waits for the group to end by itself.
+    func result() async -> (any Error)? {
+        do {
+            try await task.value
+            return nil
+        } catch {
+            return error
+        }
+    }
+}
