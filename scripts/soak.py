@@ -204,6 +204,14 @@ def main(argv: list[str]) -> int:
     config = os.path.join(args.dir, "fedbot.yaml")
     with open(os.path.join(args.dir, "fedbot-soak.log"), "w") as log:
         bot = subprocess.Popen([args.bin, "run", "--config", config], stderr=log)
+    try:
+        return run(args, bot)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+
+
+def run(args: argparse.Namespace, bot: subprocess.Popen[bytes]) -> int:
     wait_ready(args.dir)
     soak = Soak(args.dir, bot.pid)
     started = time.time()

@@ -73,23 +73,13 @@ struct BotRooms: Sendable {
     }
 }
 
-/// The bot's services running inside this process.
-struct InProcessBot: Sendable {
-    let group: ServiceGroup
-    let task: Task<Void, any Error>
-    let services: FedBotServices
-
-    static func start(config: FedBotConfig, transport: any HTTPTransport, storePath: String) async throws
-        -> InProcessBot
+extension RunningBot {
+    /// Starts the bot in this process and waits until its first sync stored a position: commands sent
+    /// after that are answered.
+    static func startReady(config: FedBotConfig, transport: any HTTPTransport, storePath: String) async throws
+        -> RunningBot
     {
-        let built = try buildServices(config: config, logger: quietLogger("bot"), transport: transport)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: built.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                logger: quietLogger("group")))
-        let task = Task { try await group.run() }
-        let bot = InProcessBot(group: group, task: task, services: built)
-        // Ready once the first sync stored its position: commands sent after that are answered.
+        let bot = try RunningBot.start(config: config, logger: quietLogger("bot"), transport: transport)
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             if let store = try? BotStore(path: storePath),
@@ -101,11 +91,6 @@ struct InProcessBot: Sendable {
         }
         await bot.stop()
         throw BenchError("the in-process bot did not finish its first sync within 60 s")
-    }
-
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
     }
 }
 

@@ -10,10 +10,10 @@ import SynapseAdmin
 final class LatencyBench: Sendable {
     let rooms: BotRooms
     let transport: MeteredTransport
-    let bot: InProcessBot
+    let bot: RunningBot
     let conversation: Conversation
 
-    private init(rooms: BotRooms, bot: InProcessBot, conversation: Conversation, transport: MeteredTransport) {
+    private init(rooms: BotRooms, bot: RunningBot, conversation: Conversation, transport: MeteredTransport) {
         self.rooms = rooms
         self.bot = bot
         self.conversation = conversation
@@ -25,7 +25,7 @@ final class LatencyBench: Sendable {
         let store = rooms.storePath("latency")
         let config = try rooms.loadConfig(rooms.writeConfig(name: "latency", storage: store))
         let transport = MeteredTransport(logging: true)
-        let bot = try await InProcessBot.start(config: config, transport: transport, storePath: store)
+        let bot = try await RunningBot.startReady(config: config, transport: transport, storePath: store)
         let conversation = Conversation(user: rooms.alice, room: rooms.adminRoom, botUser: rooms.botUser)
         do {
             try await conversation.start()

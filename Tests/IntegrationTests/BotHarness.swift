@@ -94,14 +94,8 @@ struct BotHarness: Sendable {
     // MARK: In-process bot
 
     /// Runs the bot's services in this process over `transport` (to count what it calls).
-    func startInProcess(transport: any HTTPTransport = AsyncHTTPClientTransport()) async throws -> InProcessBot {
-        let built = try buildServices(config: loadConfig(), logger: quietLogger("bot"), transport: transport)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: built.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                logger: quietLogger("group")))
-        let task = Task { try await group.run() }
-        let bot = InProcessBot(group: group, task: task, services: built)
+    func startInProcess(transport: any HTTPTransport = AsyncHTTPClientTransport()) async throws -> RunningBot {
+        let bot = try RunningBot.start(config: loadConfig(), logger: quietLogger("bot"), transport: transport)
         do {
             try await waitUntilReady()
         } catch {
@@ -129,18 +123,6 @@ func quietLogger(_ label: String) -> Logger {
 struct HarnessError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// The bot running inside the test process.
-struct InProcessBot: Sendable {
-    let group: ServiceGroup
-    let task: Task<Void, any Error>
-    let services: FedBotServices
-
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-    }
 }
 
 /// `fedbot` as a child process, with its output collected.

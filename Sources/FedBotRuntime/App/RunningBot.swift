@@ -1,0 +1,29 @@
+public import Logging
+public import MatrixClient
+import ServiceLifecycle
+
+/// The bot's services running inside this process, stopped with `stop()`: what integration tests and
+/// benchmarks start (`fedbot run` is `BotApp.run`, which also takes the state file's lock and signals).
+public struct RunningBot: Sendable {
+    public let services: FedBotServices
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    /// Builds the services from `config` and runs them until `stop()`.
+    public static func start(
+        config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil, clock: any BotClock = SystemClock()
+    ) throws -> RunningBot {
+        let services = try buildServices(config: config, logger: logger, transport: transport, clock: clock)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                logger: logger))
+        return RunningBot(services: services, group: group, task: Task { try await group.run() })
+    }
+
+    /// Shuts the services down gracefully and waits until they have stopped.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
