@@ -44,6 +44,13 @@ extension String {
     /// such names can be very long, and control or bidirectional-override characters in them could add
     /// fake lines to the plain body or reorder what a client shows; each becomes a space.
     func truncated(to limit: Int) -> String {
+        let clean = oneLine
+        return clean.count > limit ? String(clean.prefix(limit - 1)) + "…" : clean
+    }
+
+    /// The text with every control or bidirectional-override character (which could add fake lines to the
+    /// plain body or reorder what a client shows) as a space.
+    var oneLine: String {
         var clean = ""
         clean.unicodeScalars.reserveCapacity(unicodeScalars.count)
         for scalar in unicodeScalars {
@@ -52,7 +59,7 @@ extension String {
                 || (0x2066...0x2069).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
             clean.unicodeScalars.append(unsafe ? " " : scalar)
         }
-        return clean.count > limit ? String(clean.prefix(limit - 1)) + "…" : clean
+        return clean
     }
 }
 
