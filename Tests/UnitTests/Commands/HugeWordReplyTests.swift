@@ -40,9 +40,13 @@ import Testing
     }
 
     /// A quoted word cannot add a line or reorder what a client shows.
-    @Test func usageErrorShowsNoControlOrBidiCharacters() throws {
-        let result = try #require(
-            CommandParser(prefix: "!fed").parse(message: "!fed show \"a\u{202E}b\u{2066}c\u{0007}d\""))
+    @Test(arguments: [
+        "!fed show \"a\u{202E}b\u{2066}c\u{0007}d\"", "!fed mute example.org \"1\u{202E}h\u{0007}\"",
+        "!fed list \"a\u{2066}b\"", "!fed list --sort \"x\u{202E}\"", "!fed \"x\u{202E}y\"",
+        "!fed list --l\u{202E}imit=5",
+    ])
+    func usageErrorShowsNoControlOrBidiCharacters(_ message: String) throws {
+        let result = try #require(CommandParser(prefix: "!fed").parse(message: message))
         guard case .failure(let error) = result else {
             Issue.record("parsed as \(result)")
             return
