@@ -81,5 +81,24 @@ extension ReplyRendering {
                 expectClean(reply, lines: 1)
             }
         }
+
+        /// A Synapse error body can be as long as the proxy in front of it likes: the reply stays small.
+        @Test func hugeErrorMessagesFromSynapseAreCut() {
+            let huge = String(repeating: "e", count: 100_000)
+            for error: SynapseAdminError in [
+                .badRequest(errcode: huge, message: huge), .serverError(status: 500, message: huge),
+                .transport(huge), .invalidResponse(huge), .unknownDestination(huge),
+            ] {
+                let reply = ErrorReply(action: .show(server("example.org")), error: error, suggestions: [huge, huge])
+                    .render(context)
+                #expect(reply.plain.utf8.count < 2048 && reply.html.utf8.count < 2048)
+                #expect(reply.plain.hasPrefix("⚠️ Could not show example.org: "))
+            }
+            let status = StatusReply(
+                homeserver: .failed(huge), adminAPI: .ok("Synapse \(huge)"), federation: nil, watcherEnabled: false,
+                lastPoll: nil, openIncidents: nil, mutedServers: nil
+            ).render(context)
+            #expect(status.plain.utf8.count < 2048 && status.html.utf8.count < 2048)
+        }
     }
 }

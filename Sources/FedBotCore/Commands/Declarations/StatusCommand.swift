@@ -88,8 +88,8 @@ public struct StatusReply: RenderableReply {
 
     private func line(_ label: String, _ check: Check) -> Inline {
         switch check {
-        case .ok(let detail): "\(label): ✅ \(detail)"
-        case .failed(let detail): "\(label): ❌ \(detail)"
+        case .ok(let detail): "\(label): ✅ \(detail.truncated(to: ErrorReply.maximumDetailLength))"
+        case .failed(let detail): "\(label): ❌ \(detail.truncated(to: ErrorReply.maximumDetailLength))"
         }
     }
 }
