@@ -51,6 +51,8 @@ extension String {
     /// The text with every control or bidirectional-override character (which could add fake lines to the
     /// plain body or reorder what a client shows) as a space.
     var oneLine: String {
+        // Printable ASCII (most text) needs no look at Unicode properties.
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return self }
         guard unicodeScalars.contains(where: Self.isUnsafe) else { return self }
         var clean = ""
         clean.unicodeScalars.reserveCapacity(unicodeScalars.count)
