@@ -26,7 +26,7 @@ struct Fed: AsyncParsableCommand {
         let status = await OneShot.fed(
             words: words, explicitConfig: config, environment: ProcessInfo.processInfo.environment,
             currentDirectory: FileManager.default.currentDirectoryPath, logger: options.bootstrapLogging(),
-            print: { print($0) }, printError: printError)
+            print: { print($0) }, printError: printError, usage: FedBot.helpMessage(for: Fed.self))
         if status != .success { throw ExitCode(status.rawValue) }
     }
 }

@@ -119,11 +119,11 @@ struct Arguments {
         if word.hasPrefix("--") {
             let known = spec.options.map(\.name)
             let name = String(word.prefix { $0 != "=" }).lowercased()
-            if consumed.contains(name) { throw error("\(name) is given twice") }
+            if consumed.contains(name) { throw error("\(CommandParser.shown(name, quoted: false)) is given twice") }
             if let close = known.min(by: { EditDistance.between(name, $0) < EditDistance.between(name, $1) }),
                 EditDistance.between(name, close) <= 2
             {
-                throw error("unknown option \(word), did you mean \(close)?")
+                throw error("unknown option \(CommandParser.shown(word, quoted: false)), did you mean \(close)?")
             }
             throw error(
                 known.isEmpty

@@ -41,10 +41,11 @@ public struct CommandParser: Sendable {
     }
 
     /// A word of the user's in an error message: at most 40 characters of it, so that a reply to a huge
-    /// message still fits in one event.
+    /// message still fits in one event, and control or bidi-override characters as spaces (`String.oneLine`).
     static func shown(_ word: some StringProtocol, quoted: Bool = true) -> String {
         let limit = 40
-        let text = word.count > limit ? String(word.prefix(limit)) + "…" : String(word)
+        let clean = String(word).oneLine
+        let text = clean.count > limit ? String(clean.prefix(limit)) + "…" : clean
         return quoted ? "\"" + text + "\"" : text
     }
 }

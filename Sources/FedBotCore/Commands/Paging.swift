@@ -8,6 +8,11 @@ public struct Paging: Equatable, Sendable {
         self.page = page
     }
 
+    /// How many pages `count` rows fill; `count` may be any number a server sends (no overflow).
+    public func pages(_ count: Int) -> Int {
+        count <= 0 ? 0 : (count - 1) / limit + 1
+    }
+
     /// The offset of the page's first row.
     public var offset: Int { (page - 1) * limit }
 

@@ -14,15 +14,20 @@ public struct ErrorReply: RenderableReply {
     }
 
     public func render(_ context: RenderContext) -> Reply {
-        var line: Inline = "⚠️ \(action.spec.failure(about: action.server)): \(error.description)"
+        // Synapse's messages (or a proxy's) can be any length: cut, so that the reply is still delivered.
+        let description = error.description.truncated(to: Self.maximumDetailLength)
+        var line: Inline = "⚠️ \(action.spec.failure(about: action.server)): \(description)"
         if !suggestions.isEmpty {
             line = line + ". Did you mean "
             for (index, name) in suggestions.prefix(3).enumerated() {
                 if index > 0 { line = line + (index == suggestions.prefix(3).count - 1 ? " or " : ", ") }
-                line = line + .code(name)
+                line = line + .code(name.truncated(to: RoomsReply.maximumNameLength))
             }
             line = line + "?"
         }
         return Reply([.line(line)])
     }
+
+    /// Error texts (and the Synapse version in `status`) longer than this are cut.
+    static let maximumDetailLength = 500
 }

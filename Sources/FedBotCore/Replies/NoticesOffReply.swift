@@ -7,10 +7,8 @@ public struct NoticesOffReply: RenderableReply {
     }
 
     public func render(_ context: RenderContext) -> Reply {
-        Reply([
-            .line(
-                "ℹ️ Notices are off here (no notices.rooms configured), so there is nothing to \(command.rawValue)."
-            )
-        ])
+        // "nothing to mute", "nothing to unmute"; `incidents` is not a verb.
+        let consequence = command == .incidents ? "there are no incidents" : "there is nothing to \(command.rawValue)"
+        return Reply([.line("ℹ️ Notices are off here (no notices.rooms configured), so \(consequence).")])
     }
 }

@@ -44,19 +44,32 @@ extension String {
     /// such names can be very long, and control or bidirectional-override characters in them could add
     /// fake lines to the plain body or reorder what a client shows; each becomes a space.
     func truncated(to limit: Int) -> String {
+        let clean = oneLine
+        return clean.count > limit ? String(clean.prefix(limit - 1)) + "…" : clean
+    }
+
+    /// The text with every control or bidirectional-override character (which could add fake lines to the
+    /// plain body or reorder what a client shows) as a space.
+    var oneLine: String {
+        // Printable ASCII (most text) needs no look at Unicode properties.
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return self }
+        guard unicodeScalars.contains(where: Self.isUnsafe) else { return self }
         var clean = ""
         clean.unicodeScalars.reserveCapacity(unicodeScalars.count)
         for scalar in unicodeScalars {
-            let unsafe =
-                scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
-                || (0x2066...0x2069).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
-            clean.unicodeScalars.append(unsafe ? " " : scalar)
+            clean.unicodeScalars.append(Self.isUnsafe(scalar) ? " " : scalar)
         }
-        return clean.count > limit ? String(clean.prefix(limit - 1)) + "…" : clean
+        return clean
+    }
+
+    private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+            || (0x2066...0x2069).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 }
 
-/// A run of text with inline formatting. Every piece of text is escaped for HTML when rendered.
+/// A run of text with inline formatting, always one line: every piece of text loses control and bidi-override
+/// characters (`String.oneLine`) in both bodies, whoever supplied it, and is escaped for HTML.
 public struct Inline: Equatable, Sendable, ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
     enum Piece: Equatable, Sendable {
         case text(String)
@@ -90,8 +103,8 @@ public struct Inline: Equatable, Sendable, ExpressibleByStringLiteral, Expressib
     public var plain: String {
         pieces.map { piece in
             switch piece {
-            case .text(let text), .bold(let text), .code(let text): text
-            case .link(let text, _): text
+            case .text(let text), .bold(let text), .code(let text): text.oneLine
+            case .link(let text, _): text.oneLine
             }
         }.joined()
     }
@@ -99,12 +112,13 @@ public struct Inline: Equatable, Sendable, ExpressibleByStringLiteral, Expressib
     public var html: String {
         pieces.map { piece in
             switch piece {
-            case .text(let text): HTML.escape(text)
-            case .bold(let text): "<b>\(HTML.escape(text))</b>"
-            case .code(let text): "<code>\(HTML.escape(text))</code>"
+            case .text(let text): HTML.escape(text.oneLine)
+            case .bold(let text): "<b>\(HTML.escape(text.oneLine))</b>"
+            case .code(let text): "<code>\(HTML.escape(text.oneLine))</code>"
             case .link(let text, let href):
                 href.hasPrefix("https://") || href.hasPrefix("http://")
-                    ? "<a href=\"\(HTML.escape(href))\">\(HTML.escape(text))</a>" : HTML.escape(text)
+                    ? "<a href=\"\(HTML.escape(href.oneLine))\">\(HTML.escape(text.oneLine))</a>"
+                    : HTML.escape(text.oneLine)
             }
         }.joined()
     }
@@ -154,7 +168,7 @@ public enum Block: Equatable, Sendable {
         switch self {
         case .line(let inline): inline.plain
         case .bullets(let items): items.map { "• " + $0.plain }.joined(separator: "\n")
-        case .preformatted(let lines): lines.joined(separator: "\n")
+        case .preformatted(let lines): lines.map(\.oneLine).joined(separator: "\n")
         }
     }
 
@@ -162,7 +176,8 @@ public enum Block: Equatable, Sendable {
         switch self {
         case .line(let inline): "<p>\(inline.html)</p>"
         case .bullets(let items): "<ul>" + items.map { "<li>\($0.html)</li>" }.joined() + "</ul>"
-        case .preformatted(let lines): "<pre><code>" + lines.map(HTML.escape).joined(separator: "\n") + "</code></pre>"
+        case .preformatted(let lines):
+            "<pre><code>" + lines.map { HTML.escape($0.oneLine) }.joined(separator: "\n") + "</code></pre>"
         }
     }
 }

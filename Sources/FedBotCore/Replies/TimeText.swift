@@ -29,7 +29,9 @@ public enum TimeText {
 
     /// `2026-11-24` and `09:12` for a timestamp (proleptic Gregorian, UTC).
     static func civil(_ time: Timestamp) -> (date: String, clock: String) {
-        let seconds = time.milliseconds >= 0 ? time.milliseconds / 1000 : (time.milliseconds - 999) / 1000
+        // Floor division without `milliseconds - 999`, which overflows near Int64.min (a server's number).
+        let (quotient, remainder) = time.milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let seconds = remainder < 0 ? quotient - 1 : quotient
         var days = seconds / 86400
         var secondOfDay = seconds % 86400
         if secondOfDay < 0 {

@@ -19,14 +19,21 @@ extension CommandExecutor {
         var lastPoll: Timestamp?
         var incidents: Int?
         var muted: Int?
+        var stateFile: StateFileProblem?
         if let watcher {
             lastPoll = await watcher.lastPoll()
-            incidents = try? await watcher.openIncidents().count
+            do {
+                incidents = try await watcher.openIncidents().count
+            } catch let problem as StateFileProblem {
+                stateFile = problem
+            } catch {
+                incidents = nil
+            }
             muted = try? await watcher.mutes(now: now()).count
         }
         let reply = StatusReply(
             homeserver: homeserver, adminAPI: adminAPI, federation: federation, watcherEnabled: watcher != nil,
-            lastPoll: lastPoll, openIncidents: incidents, mutedServers: muted)
+            lastPoll: lastPoll, openIncidents: incidents, mutedServers: muted, stateFile: stateFile)
         return Execution(reply: reply.render(context), outcome: reply.isHealthy ? .ok : .apiError)
     }
 

@@ -64,6 +64,8 @@ public struct CommandExecutor: Sendable {
             execution = try await perform(action)
         } catch is NoticesOff {
             execution = Execution(reply: NoticesOffReply(command: action.name).render(context), outcome: .usageError)
+        } catch let problem as StateFileProblem {
+            execution = Execution(reply: StateFileReply(problem).render(context), outcome: .usageError)
         } catch let error as SynapseAdminError {
             logger.info("Command failed", metadata: ["command": "\(action.name)", "error": "\(error)"])
             let suggestions = await suggestions(for: error)

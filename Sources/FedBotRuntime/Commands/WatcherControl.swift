@@ -14,3 +14,24 @@ public protocol WatcherControl: Sendable {
     /// Servers muted now, with the end of their mute.
     func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)]
 }
+
+/// The watcher's side of a `fedbot fed` whose config has notice rooms but whose state file cannot be used:
+/// every command that needs the state answers with the `StateFileProblem` instead of "notices are off".
+public struct MissingStateFile: WatcherControl {
+    public let problem: StateFileProblem
+
+    /// No file at `path`.
+    public init(path: String) {
+        problem = StateFileProblem(path: path)
+    }
+
+    public init(_ problem: StateFileProblem) {
+        self.problem = problem
+    }
+
+    public func lastPoll() async -> Timestamp? { nil }
+    public func openIncidents() async throws -> [IncidentSummary] { throw problem }
+    public func mute(_ server: ServerName, until: Timestamp, by user: String?) async throws { throw problem }
+    public func unmute(_ server: ServerName) async throws -> Bool { throw problem }
+    public func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)] { throw problem }
+}

@@ -54,7 +54,9 @@ import Testing
         #expect(execution.command == name)
         #expect(
             execution.reply.plain
-                == "ℹ️ Notices are off here (no notices.rooms configured), so there is nothing to \(name).")
+                == (name == .incidents
+                    ? "ℹ️ Notices are off here (no notices.rooms configured), so there are no incidents."
+                    : "ℹ️ Notices are off here (no notices.rooms configured), so there is nothing to \(name)."))
         #expect(transport.requests.isEmpty)
     }
 

@@ -62,7 +62,7 @@ public struct ListReply: RenderableReply {
             if plan.matching == 0 {
                 blocks.append(.line(Inline(emptyText)))
             } else {
-                let pages = (plan.matching + options.paging.limit - 1) / options.paging.limit
+                let pages = options.paging.pages(plan.matching)
                 blocks.append(
                     .line(
                         "Page \(options.paging.page) is empty: there \(pages == 1 ? "is 1 page" : "are \(pages) pages")."

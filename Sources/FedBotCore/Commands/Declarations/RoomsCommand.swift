@@ -51,7 +51,7 @@ public struct RoomsReply: RenderableReply {
         ]
         guard !rooms.isEmpty else {
             if total > 0 {
-                let pages = (total + paging.limit - 1) / paging.limit
+                let pages = paging.pages(total)
                 blocks.append(
                     .line("Page \(paging.page) is empty: there \(pages == 1 ? "is 1 page" : "are \(pages) pages")."))
             } else {
@@ -83,7 +83,7 @@ public struct RoomsReply: RenderableReply {
                 let next = context.command(words: words(limit: shown, page: end / shown + 1))
                 page.append(
                     .line(
-                        "… \(CountText.format(total - end)) more: \(next) (only \(CountText.format(shown)) fit in one message)"
+                        "… \(CountText.format(total > end ? total - end : 0)) more: \(next) (only \(CountText.format(shown)) fit in one message)"
                     ))
             } else if end < total {
                 let next = context.command(words: words(limit: paging.limit, page: paging.page + 1))

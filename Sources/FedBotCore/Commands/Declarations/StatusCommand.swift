@@ -34,11 +34,14 @@ public struct StatusReply: RenderableReply {
     public var lastPoll: Timestamp?
     public var openIncidents: Int?
     public var mutedServers: Int?
+    /// Set when the watcher's state file (`fedbot fed` reads the running bot's) is missing or unreadable.
+    public var stateFile: StateFileProblem?
 
     public init(
         homeserver: Check, adminAPI: Check, federation: (failing: Int, total: Int)?, watcherEnabled: Bool,
-        lastPoll: Timestamp?, openIncidents: Int?, mutedServers: Int?
+        lastPoll: Timestamp?, openIncidents: Int?, mutedServers: Int?, stateFile: StateFileProblem? = nil
     ) {
+        self.stateFile = stateFile
         self.homeserver = homeserver
         self.adminAPI = adminAPI
         self.federation = federation
@@ -63,7 +66,9 @@ public struct StatusReply: RenderableReply {
         }
         var lines: [Inline] = [line("Homeserver", homeserver), line("Admin API", adminAPI)]
         if watcherEnabled {
-            if let lastPoll {
+            if let stateFile {
+                lines.append("Watcher: " + stateFile.text(startingSentence: false))
+            } else if let lastPoll {
                 lines.append(
                     "Watcher: last poll \(TimeText.short(lastPoll, now: context.now)) (\(TimeText.relative(lastPoll, now: context.now)))"
                 )
@@ -83,8 +88,8 @@ public struct StatusReply: RenderableReply {
 
     private func line(_ label: String, _ check: Check) -> Inline {
         switch check {
-        case .ok(let detail): "\(label): ✅ \(detail)"
-        case .failed(let detail): "\(label): ❌ \(detail)"
+        case .ok(let detail): "\(label): ✅ \(detail.truncated(to: ErrorReply.maximumDetailLength))"
+        case .failed(let detail): "\(label): ❌ \(detail.truncated(to: ErrorReply.maximumDetailLength))"
         }
     }
 }
