@@ -118,7 +118,7 @@ import Testing
         let (muted, mutePrinted) = await fed(["mute", "example.org", "2h"], config: config, in: scratch.path)
         #expect(muted == .success)
         #expect(mutePrinted.output.hasPrefix("🔕 Muted example.org until "))
-        #expect(try store.activeMutes(now: Timestamp.now().milliseconds).keys.contains("example.org"))
+        #expect(try await store.activeMutes(now: Timestamp.now().milliseconds).keys.contains("example.org"))
         let (listed, incidents) = await fed(["incidents"], config: config, in: scratch.path)
         #expect(listed == .success)
         #expect(incidents.output == "No open incidents. 🎉")
