@@ -38,6 +38,7 @@ class Proxy:
         self.host = url.hostname
         self.port = url.port or 80
         self.rules = Rules()
+        self.released = asyncio.Event()  # set (and replaced) by /_fault/clear: ends the stalls
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One client connection: requests one after another (keep-alive)."""
@@ -62,16 +63,19 @@ class Proxy:
             status, doc = self.control(method, target, body)
             await faultio.send(writer, status, json.dumps(doc).encode())
             return True
-        fault = self.rules.take(method, target)
-        kind = fault.kind if fault else None
+        fault, entry = self.rules.take(method, target)
         if fault and fault.kind in ("status", "rate_limit"):
             status = await faultio.refuse(writer, fault)
-            self.rules.record(method, target, status, kind)
+            self.rules.answered(entry, status)
             return True
         if fault and fault.kind == "stall":
-            await asyncio.sleep(fault.seconds if fault.seconds is not None else NEVER_S)
-            if fault.seconds is None:  # never answered: drop it, unforwarded
-                self.rules.record(method, target, 0, kind)
+            # Until `seconds` pass (then forwarded), or the rules are cleared (then dropped, like a
+            # hung connection that is finally reset); without `seconds` never answered.
+            seconds = fault.seconds if fault.seconds is not None else NEVER_S
+            released = self.released
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(released.wait(), seconds)
+            if released.is_set() or fault.seconds is None:
                 return False
         up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
         try:
@@ -79,7 +83,7 @@ class Proxy:
             answer = await asyncio.wait_for(read_head(up_reader), UPSTREAM_TIMEOUT_S)
             if answer is None:
                 raise ConnectionError("upstream closed without an answer")
-            self.rules.record(method, target, answer.status, kind)
+            self.rules.answered(entry, answer.status)
             if fault and fault.kind != "stall":
                 full = await read_body(up_reader, answer)
                 await mangle(fault, answer, full, writer)
@@ -107,6 +111,8 @@ class Proxy:
                 self.rules.set(parse_fault(json.loads(body or b"null")))
                 return 200, {"ok": True}
             if method == "POST" and path == "/_fault/clear":
+                self.released.set()
+                self.released = asyncio.Event()
                 return 200, {"ok": True, "cleared": self.rules.clear()}
             if method == "GET" and path == "/_fault/stats":
                 stats = self.rules.stats()

@@ -12,7 +12,8 @@ kinds and their options:
     rate_limit      answer 429 with `retry_after_ms` in the body and/or a `retry_after` header
                     (any string: "86400", "9223372036854775807", "soon", "-5"); nothing forwarded
     reset_mid_body  forward, then send the headers and half the body and reset the connection
-    stall           hold the request `seconds` (absent: up to 300 s, "never"), then forward it
+    stall           hold the request `seconds` (absent: never answer, closed after 300 s), then
+                    forward it; /_fault/clear closes every held request unanswered
     truncate        forward, then send the real Content-Length with half the body and close
     malformed_json  forward, then answer 200 with a body that is not JSON
     slow_body       forward, then drip the body a byte at a time, `delay_ms` apart (default 50),
@@ -121,22 +122,25 @@ class Rules:
             self._faults.clear()
             return n
 
-    def take(self, method: str, target: str) -> Fault | None:
-        """The first rule for this request (counting it), or None: forward it unchanged."""
+    def take(self, method: str, target: str) -> tuple[Fault | None, Json]:
+        """The first rule for this request (counted; None: forward it unchanged) and its entry in
+        the log, recorded now with status 0 (set by `answered`)."""
         with self._lock:
             self._total += 1
+            entry: Json = {"method": method, "path": target, "status": 0, "fault": None}
+            self._log.append(entry)
             for fault in self._faults:
                 if fault.matches(method, target):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                     self._faulted += 1
-                    return fault
-            return None
+                    entry["fault"] = fault.kind
+                    return fault, entry
+            return None, entry
 
-    def record(self, method: str, target: str, status: int, fault: str | None) -> None:
-        entry: Json = {"method": method, "path": target, "status": status, "fault": fault}
+    def answered(self, entry: Json, status: int) -> None:
         with self._lock:
-            self._log.append(entry)
+            entry["status"] = status
 
     def stats(self) -> Json:
         with self._lock:
@@ -145,5 +149,5 @@ class Rules:
                 "requests": self._total,
                 "faulted": self._faulted,
                 "active_faults": active,
-                "log": list(self._log),
+                "log": [dict(e) for e in self._log],
             }
