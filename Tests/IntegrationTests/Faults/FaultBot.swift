@@ -1,5 +1,7 @@
 import FedBotLab
+import FedBotModels
 import Foundation
+import MatrixClient
 
 /// A `fedbot run` whose homeserver (and admin API) is a `FaultProxy`, in its own admin room: the minimum of
 /// BotHarness the fault tier needs, kept here so the tier does not depend on the harness's internals.
@@ -11,16 +13,19 @@ struct FaultBot: Sendable {
     let alice: MatrixUser
     let botUser: String
 
-    /// Creates the room (alice invites the bot) and writes the config.
+    /// Registers a bot account of its own (a server admin: bots sharing one account decline each other's
+    /// invites), creates the room (alice invites the bot) and writes the config.
     static func make(lab: Lab, proxy: FaultProxy, name: String) async throws -> FaultBot {
         let users = lab.info.users
         let alice = MatrixUser(lab: lab, user: users.alice)
-        let room = try await alice.createRoom(name: "faults \(name)", invite: [users.admin.userID])
+        let suffix = UUID().uuidString.prefix(6).lowercased()
+        let (botUser, token) = try await registerBot(lab: lab, localpart: "faultbot-\(name)-\(suffix)")
+        let room = try await alice.createRoom(name: "faults \(name)", invite: [botUser])
         let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fedbot-fault-\(name)-\(UUID().uuidString.prefix(6).lowercased())").path
+            .appendingPathComponent("fedbot-fault-\(name)-\(suffix)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tokenPath = directory + "/token"
-        try Data(users.admin.accessToken.utf8).write(to: URL(fileURLWithPath: tokenPath))
+        try Data(token.utf8).write(to: URL(fileURLWithPath: tokenPath))
         chmod(tokenPath, 0o600)
         let yaml = """
             homeserver:
@@ -37,19 +42,45 @@ struct FaultBot: Sendable {
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         chmod(configPath, 0o600)
         return FaultBot(
-            lab: lab, proxy: proxy, directory: directory, room: room, alice: alice, botUser: users.admin.userID)
+            lab: lab, proxy: proxy, directory: directory, room: room, alice: alice, botUser: botUser)
+    }
+
+    /// A new server admin on A, logged in with a password: its user ID and access token.
+    static func registerBot(lab: Lab, localpart: String) async throws -> (String, String) {
+        let admin = MatrixUser(lab: lab, user: lab.info.users.admin).connection
+        let userID = "@\(localpart):\(lab.info.a.serverName)"
+        let password = "fault-\(UUID().uuidString)"
+        let account: JSONValue = .object(["password": .string(password), "admin": .bool(true)])
+        _ = try await admin.send(
+            .put, ["_synapse", "admin", "v2", "users", userID], body: HomeserverConnection.body(account), retry: .none)
+        struct Login: Decodable { var access_token: String }
+        let login: JSONValue = .object([
+            "type": .string("m.login.password"), "password": .string(password), "device_id": .string("FAULTBOT"),
+            "identifier": .object(["type": .string("m.id.user"), "user": .string(localpart)]),
+        ])
+        let token = try await admin.json(
+            Login.self, .post, ["_matrix", "client", "v3", "login"], body: HomeserverConnection.body(login),
+            retry: .none
+        ).access_token
+        return (userID, token)
     }
 
     /// Starts `fedbot run` and waits (bounded) until it has synced once through the proxy (a /sync with `since`).
     func spawn() async throws -> FaultBotProcess {
         let process = try FaultBotProcess(
             arguments: ["run", "--config", directory + "/fedbot.yaml"], directory: directory)
-        let seen = try await proxy.stats().log.count { $0.path.contains("/sync?") && $0.path.contains("since=") }
+        let startedAt = try await proxy.stats().requests
         let deadline = ContinuousClock.now + .seconds(40)
         while ContinuousClock.now < deadline {
-            let now = try await proxy.stats().log.count { $0.path.contains("/sync?") && $0.path.contains("since=") }
-            // Two `since` syncs: the first sync's position was stored and the next long-poll is under way.
-            if now >= seen + 2 || (seen == 0 && now >= 1) { return process }
+            // The proxy's log keeps the last 500 requests: number them to count only this run's.
+            let stats = try await proxy.stats()
+            let first = stats.requests - stats.log.count + 1
+            let syncs = stats.log.enumerated().filter { index, request in
+                first + index > startedAt && request.path.contains("/sync?") && request.path.contains("since=")
+            }
+            // A fresh state: one `since` sync means the first sync was stored. A restart syncs with `since` at
+            // once: the second one means the first was handled.
+            if syncs.count >= (startedAt == 0 ? 1 : 2) { return process }
             if !process.process.isRunning { break }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -27,7 +27,8 @@ struct FaultTests {
         let bot = try await FaultBot.make(
             lab: lab, proxy: proxy, name: c.target.rawValue + "-" + c.name.filter(\.isLetter).lowercased())
         defer { bot.cleanUp() }
-        var process = try await bot.spawn()
+        let firstRun = try await bot.spawn()
+        var process = firstRun
 
         // 1. A command during the fault is answered once the fault ends, exactly once.
         let first = try await underFault(c, bot)
@@ -51,11 +52,19 @@ struct FaultTests {
         #expect(secondReplies == 1, "\(c): the command sent before SIGTERM got \(secondReplies) replies")
         #expect(firstAgain == 1, "\(c): the first command has \(firstAgain) replies after a restart")
         let (lastStatus, lastTook) = await process.terminate(limit: .seconds(10))
+        let stats = try await proxy.stats()
+        // The fault is on for ~10 s in all: a bot that backs off makes tens of requests, not thousands.
+        #expect(stats.faulted <= 100, "\(c): \(stats.faulted) requests met the fault: retried without backing off")
         #expect(lastStatus == 0, "\(c): SIGTERM without a fault: exit \(lastStatus.map(String.init) ?? "none")")
+        if !(firstReplies == 1 && secondReplies == 1 && firstAgain == 1 && status == 0) {
+            print("fault-tier | \(c) | bot output (first run):\n\(firstRun.text.suffix(3000))")
+            print("fault-tier | \(c) | bot output (second run):\n\(process.text.suffix(2000))")
+        }
         print(
             "fault-tier | \(c) | replies \(firstReplies) (\(seconds(replyTime)) after clear), \(secondReplies), "
                 + "\(firstAgain) | SIGTERM during fault: exit \(status.map(String.init) ?? "killed") in \(seconds(took))"
-                + " | SIGTERM after: \(seconds(lastTook))")
+                + " | SIGTERM after: \(seconds(lastTook)) | proxy: \(stats.requests) requests, \(stats.faulted) faulted"
+        )
     }
 
     /// Sets the fault, sends `!fed list` as alice and waits (bounded) until the fault has hit the bot's requests.
