@@ -25,6 +25,9 @@ struct LabProtocolTests {
         "LabSQLResult": LabSQLResult.self,
         "LabSQLValue": LabSQLValue.self,
         "LabFailure": LabFailure.self,
+        "LabFaultProxyInfo": LabFaultProxyInfo.self,
+        "LabFaultProxyStats": LabFaultProxyStats.self,
+        "LabFaultProxyRequest": LabFaultProxyRequest.self,
     ]
 
     /// A definition of the schema that Swift decodes.

@@ -7,7 +7,7 @@ import os
 import sys
 
 import fedbotlab
-from fedbotlab import commands, faults, up
+from fedbotlab import commands, faultproxy, faults, up
 from fedbotlab.common import LabError, log, set_log_file, since_start
 from fedbotlab.procs import reset_signals
 from fedbotlab.protocol import emit
@@ -125,6 +125,15 @@ def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--all", action="store_true", help="both templates")
     p.set_defaults(func=commands.cmd_prepare)
+    p = _add(
+        sub,
+        "proxy",
+        "a loopback fault-injection proxy in front of --upstream: prints its URLs, then runs "
+        "(stdout/stderr closed, log in DIR/proxy-PORT.log) until SIGTERM or --watch-pid exits",
+    )
+    p.add_argument("--upstream", required=True, help="http:// URL to forward to (A's client URL)")
+    p.add_argument("--watch-pid", type=int, metavar="PID", help="stop when PID exits")
+    p.set_defaults(func=faultproxy.cmd_proxy)
     p = sub.add_parser("_supervise")  # no help: not listed
     p.add_argument("--dir", required=True)
     p.add_argument("--watch-pid", type=int)
@@ -148,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
     """The command, with every failure reported as one JSON object."""
     try:
         rc = int(args.func(args) or 0)
-        if args.cmd not in ("up", "_supervise"):
+        if args.cmd not in ("up", "_supervise", "proxy"):
             log(f"{args.cmd} done in {since_start():.2f}s")
         return rc
     except LabError as e:
