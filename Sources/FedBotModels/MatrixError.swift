@@ -33,6 +33,8 @@ public struct MatrixError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The longest wait a server can ask for: `retryAfter` never exceeds it.
     public static let longestRetryAfter: Duration = .seconds(60)
+    /// The shortest: a server asking for (nearly) no wait again and again must not get a flood of retries.
+    public static let shortestRetryAfter: Duration = .milliseconds(100)
 
     public init(
         kind: Kind, status: Int? = nil, errcode: String? = nil, message: String, retryAfter: Duration? = nil,

@@ -130,14 +130,18 @@ public struct HomeserverConnection: Sendable {
             var soft_logout: Bool?
         }
         let body = try? JSONDecoder().decode(Body.self, from: response.body)
-        // Server-supplied waits are clamped to 0…`MatrixError.longestRetryAfter`: a day-long (or Int64.max)
-        // wait would stop syncing or sending for that long; after the cap the request is simply tried again.
+        // A server-supplied wait is clamped to `MatrixError.shortestRetryAfter`…`longestRetryAfter`: a day-long
+        // (or Int64.max) wait would stop syncing or sending for that long, and a zero or negative one would
+        // turn the retry into a flood. A value that is not a positive number is no hint at all (nil): the
+        // caller's own backoff applies.
         var retryAfter: Duration?
-        if let ms = body?.retry_after_ms { retryAfter = .milliseconds(min(max(ms, 0), Self.longestWaitMilliseconds)) }
-        if let header = response.header("Retry-After"), let seconds = Int64(header.trimmingCharacters(in: .whitespaces))
+        if let ms = body?.retry_after_ms, ms > 0 { retryAfter = Self.clampedWait(milliseconds: ms) }
+        if let header = response.header("Retry-After"),
+            let seconds = Int64(header.trimmingCharacters(in: .whitespaces)),
+            seconds > 0
         {
-            let clamped = min(max(seconds, 0), Self.longestWaitMilliseconds / 1000)
-            retryAfter = max(retryAfter ?? .zero, .seconds(clamped))
+            let fromHeader = Self.clampedWait(milliseconds: seconds > Int64.max / 1000 ? .max : seconds * 1000)
+            retryAfter = max(retryAfter ?? .zero, fromHeader)
         }
         let message: String
         if let text = body?.error, !text.isEmpty {
@@ -152,7 +156,9 @@ public struct HomeserverConnection: Sendable {
             softLogout: body?.soft_logout ?? false, request: request)
     }
 
-    private static let longestWaitMilliseconds = MatrixError.longestRetryAfter.wholeMilliseconds
+    private static func clampedWait(milliseconds: Int64) -> Duration {
+        min(max(.milliseconds(milliseconds), MatrixError.shortestRetryAfter), MatrixError.longestRetryAfter)
+    }
 
     private static func describe(_ error: any Error) -> String {
         switch error {
