@@ -136,7 +136,14 @@ class Bot:
         self.kills = 0
         self.early_exits = 0
 
+    def note(self, text: str) -> None:
+        """A line in the bot's log, to read what the bot did next to what was done to it."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{time.time() % 1:.3f}"[2:]
+        with open(self.log, "a") as log:
+            log.write(f"{stamp} killtest: {text}\n")
+
     def start(self) -> None:
+        self.note("start")
         with open(self.log, "a") as log:
             self.process = subprocess.Popen(self.command, stdout=log, stderr=log)
 
@@ -147,6 +154,7 @@ class Bot:
         else:
             self.process.send_signal(signal.SIGKILL)
             self.kills += 1
+            self.note(f"SIGKILL {self.kills}")
         self.process.wait()
         self.process = None
 
@@ -175,10 +183,12 @@ class KillTest:
         kind = "reset" if not self.lab.b_up and self.rng.random() < 0.5 else self.rng.choice(KINDS)
         body = f"!fed {kind} {self.lab.server_b}" if kind in ("show", "reset") else f"!fed {kind}"
         self.commands[self.lab.send(body)] = Command(kind, body)
+        self.bot.note(body)
 
     def act(self) -> None:
         """One random action: mostly commands, sometimes a burst; B stopped or started."""
         roll = self.rng.random()
+        started = time.time()
         done: str
         if roll < 0.4 and self.lab.stop_b():
             done = "stop-b"
@@ -192,6 +202,7 @@ class KillTest:
                 self.command()
             done = "burst"
         self.actions[done] = self.actions.get(done, 0) + 1
+        self.bot.note(f"{done} ({time.time() - started:.1f} s)")
 
     def round(self) -> None:
         """Start the bot, 0-3 actions, SIGKILL 0.05-4 s after the last one (or the start)."""
@@ -249,6 +260,19 @@ class Notices:
         ids = {e["event_id"] for e in self.roots}
         self.orphans += [e for t, es in self.edits.items() if t not in ids for e in es]
         self.orphans += [e for t, es in self.threads.items() if t not in ids for e in es]
+
+    def write(self, path: str) -> None:
+        """The notice room as a timeline: each notice, its edits and thread replies, indented."""
+        with open(path, "w") as f:
+            for root in self.roots:
+                for depth, event in (
+                    [(0, root)]
+                    + [(1, e) for e in self.edits.get(root["event_id"], [])]
+                    + [(1, e) for e in self.threads.get(root["event_id"], [])]
+                ):
+                    stamp = time.strftime("%H:%M:%S", time.gmtime(event["origin_server_ts"] / 1000))
+                    text = self.new_body(event) or self.body(event)
+                    f.write(f"{'    ' * depth}{stamp} {text.split(chr(10))[0]}\n")
 
     @staticmethod
     def body(event: Json) -> str:
@@ -383,6 +407,7 @@ def main(argv: list[str]) -> int:
             done = f"{index + 1} kills, {len(test.commands)} commands, {lab.outages} outages of B"
             print(f"killtest: {done}, {time.time() - started:.0f} s", flush=True)
     lab.start_b()
+    bot.note("B up; the last start, until every command is answered and every notice edited")
     bot.start()
     quiet = wait_until("quiescence", test.settled, 150, lambda: lab.run("traffic"))
     time.sleep(8)  # a late duplicate would show up meanwhile (more than one poll interval)
@@ -391,6 +416,7 @@ def main(argv: list[str]) -> int:
     stray = test.replies()
     checks, lost, doubled = check_commands(test, stray)
     notices = Notices(lab.bot_messages(lab.notice_room))
+    notices.write(os.path.join(args.dir, "killtest-notices.txt"))
     notice_checks, notices_lost, notices_doubled = check_notices(notices, lab.outages)
     checks += notice_checks
     actions = ", ".join(f"{k} {v}" for k, v in sorted(test.actions.items()))
