@@ -7,9 +7,11 @@ DIR is a lab directory that `scripts/lab up` and `demo.py setup` prepared; BIN t
 K times: start `fedbot run`, do a random mix of commands as alice (`list`, `show B`, `reset B`,
 `status`), stopping B (then `lab traffic`, so that A records the failure) and starting it again
 (then `lab wait-healthy --nudge` and `lab traffic`, so that the recovery is confirmed by resumed
-deliveries), then SIGKILL the bot 0.05-4 s after the last action. At the end: B up, the bot runs
-until every command is answered and every notice edited, then SIGTERM. Reads both rooms in full
-and checks:
+deliveries), then SIGKILL the bot 0.05-4 s after the last action (after B stopped or started,
+mostly 0-0.3 s after the watcher logged "Federation changed": its notice or edit is being sent).
+Starts, actions and kills are marked in DIR/fedbot-killtest.log between the bot's lines. At the
+end: B up, the bot runs until every command is answered and every notice edited, then SIGTERM.
+Reads both rooms in full (DIR/killtest-notices.txt: the notice room as a timeline) and checks:
   - every command got its replies: one, or two for a `reset` that reset (the answer and the
     "checked again" follow-up); fewer is a loss, more (or two with the same body) a duplicate;
   - the bot posted nothing else in the admin room;
@@ -17,7 +19,8 @@ and checks:
     once, to a recovery (one server) or at least once and finally to "all recovered" (several);
     each server's recovery replied in the notice's thread exactly once; no edit or thread reply to
     an unknown event; at least one failure was announced when B was stopped;
-  - SIGTERM ends the bot within 10 s with exit 0.
+  - the bot never exited by itself, some kills came right after a poll that changed notices,
+    the last run settled within 150 s, and SIGTERM ended it within 10 s with exit 0.
 B's outages start in different UTC minutes, so two real notices never share a body ("since HH:MM").
 Prints one line per check and a closing "N passed, M failed" line; exits 1 on any failure.
 """
@@ -40,6 +43,7 @@ from demo import Json, demo_info, http, lab_info, q, wait_ready
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KINDS = ("list", "show", "reset", "status")
 # The bot's notice texts (Sources/FedBotCore/Watcher/NoticeText.swift), by the start of the body.
+CHANGED = "Federation changed"  # the watcher's log line once a poll's state and notices are stored
 ROOT_KINDS = {"⚠️": "failure or group", "🚨": "outage", "ℹ️ Watching": "baseline"}
 
 
@@ -142,6 +146,20 @@ class Bot:
         with open(self.log, "a") as log:
             log.write(f"{stamp} killtest: {text}\n")
 
+    def offset(self) -> int:
+        return os.path.getsize(self.log) if os.path.exists(self.log) else 0
+
+    def logged(self, text: str, offset: int, timeout: float) -> bool:
+        """Waits until the log has `text` after `offset` (or the bot is gone, or `timeout` s)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.process and self.process.poll() is None:
+            with open(self.log, "rb") as log:
+                log.seek(offset)
+                if text.encode() in log.read():
+                    return True
+            time.sleep(0.05)
+        return False
+
     def start(self) -> None:
         self.note("start")
         with open(self.log, "a") as log:
@@ -177,6 +195,7 @@ class KillTest:
         self.lab, self.bot, self.rng = lab, bot, rng
         self.commands: dict[str, Command] = {}  # event ID → command
         self.actions: dict[str, int] = {}
+        self.notice_kills = 0
 
     def command(self) -> None:
         # While B is down, mostly resets: those reset for real and get a follow-up.
@@ -185,14 +204,14 @@ class KillTest:
         self.commands[self.lab.send(body)] = Command(kind, body)
         self.bot.note(body)
 
-    def act(self) -> None:
+    def act(self) -> str:
         """One random action: mostly commands, sometimes a burst; B stopped or started."""
         roll = self.rng.random()
         started = time.time()
         done: str
         if roll < 0.4 and self.lab.stop_b():
             done = "stop-b"
-        elif roll < 0.5 and self.lab.start_b():
+        elif 0.4 <= roll < 0.55 and self.lab.start_b():
             done = "start-b"
         elif roll < 0.8:
             self.command()
@@ -203,16 +222,27 @@ class KillTest:
             done = "burst"
         self.actions[done] = self.actions.get(done, 0) + 1
         self.bot.note(f"{done} ({time.time() - started:.1f} s)")
+        return done
 
     def round(self) -> None:
-        """Start the bot, 0-3 actions, SIGKILL 0.05-4 s after the last one (or the start)."""
+        """Start the bot, 0-3 actions, SIGKILL 0.05-4 s after the last one (or the start).
+
+        After B stopped or started, mostly: SIGKILL 0-0.3 s after the watcher logged its decision
+        (state and outbox committed), while the notice or its edit is being sent."""
         if self.bot.process is None:
             self.bot.start()
+        mark: int | None = None
         for index in range(self.rng.choice([0, 1, 1, 2, 2, 3])):
             if index:
                 time.sleep(self.rng.uniform(0, 1))
-            self.act()
-        time.sleep(self.rng.uniform(0.05, 4))
+            offset = self.bot.offset()
+            if self.act() in ("stop-b", "start-b"):
+                mark = offset
+        if mark is not None and self.rng.random() < 0.7 and self.bot.logged(CHANGED, mark, 8):
+            time.sleep(self.rng.uniform(0, 0.3))
+            self.notice_kills += 1
+        else:
+            time.sleep(self.rng.uniform(0.05, 4))
         self.bot.kill()
 
     def replies(self) -> list[Json]:
@@ -422,6 +452,7 @@ def main(argv: list[str]) -> int:
     actions = ", ".join(f"{k} {v}" for k, v in sorted(test.actions.items()))
     checks += [
         (not bot.early_exits, f"{bot.kills} kills ({actions}); {bot.early_exits} crashed"),
+        (test.notice_kills > 0 or not lab.outages, f"{test.notice_kills} kills right after a poll"),
         (quiet, "settled: every command answered, every notice recovered"),
         (status == 0 and stop < 10, f"SIGTERM: exit {status} after {stop:.2f} s"),
     ]
