@@ -31,10 +31,27 @@ public final class BotStore: Sendable {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        if path != ":memory:" { try Self.createPrivately(path) }
         queue =
             try path == ":memory:"
             ? DatabaseQueue(configuration: configuration) : DatabaseQueue(path: path, configuration: configuration)
         try Self.migrator.migrate(queue)
+    }
+
+    /// The state file holds the sync position and message contents: only its owner may read it. A new file
+    /// is created with mode 0600 before SQLite opens it (SQLite gives its `-wal` and `-shm` files the mode
+    /// of the database file); files made by an earlier version are narrowed to 0600.
+    static func createPrivately(_ path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw BotStoreError("cannot create the state file \(path): \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            guard chmod(file, 0o600) == 0 else {
+                throw BotStoreError("cannot make \(file) private (mode 0600): \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     static var migrator: DatabaseMigrator {
