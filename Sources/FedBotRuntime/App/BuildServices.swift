@@ -60,6 +60,8 @@ public func buildServices(
         }, logger: logger)
     var services: [any Service] = [
         OutboxService(outbox: outbox, matrix: clients.matrix, clock: clock, logger: logger), session,
+        StoreMaintenance(
+            store: store, retention: Retention(maxCommandAge: config.bot.maxCommandAge), clock: clock, logger: logger),
     ]
     if let address = config.metrics.listen {
         services.append(

@@ -1,0 +1,66 @@
+import FedBotCore
+import FedBotModels
+import Foundation
+import MatrixClient
+import Testing
+
+@testable import FedBotRuntime
+
+/// The running bot keeps its state file small: old rows pruned at start-up and hourly.
+@Suite struct RetentionServiceTests {
+    static let day: Int64 = 86_400_000
+
+    /// The state file's size with its write-ahead log.
+    func fileSize(of test: TestBot) -> Int {
+        [test.config.storage.path, test.config.storage.path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int ?? 0)
+        }
+    }
+
+    /// Records `count` answered commands at `ts` with their replies queued.
+    func history(_ store: BotStore, _ prefix: String, count: Int, at ts: Int64) async throws {
+        for index in 0..<count {
+            let command = StoredCommand(
+                eventID: eventID("$\(prefix)\(index)"), roomID: Fixture.Lab.adminRoom, sender: Fixture.Lab.alice,
+                body: "!fed list " + String(repeating: "x", count: 300), threadRoot: nil, originTs: ts, receivedAt: ts)
+            try await store.recordSync(nextBatch: "s22_1_0_1_1_1_1_7_0_1_1_1_1_1", commands: [command])
+            let reply = OutgoingMessage(
+                transactionID: "fedbot.reply.\(command.eventID)", roomID: Fixture.Lab.adminRoom,
+                content: .object(["msgtype": .string("m.notice"), "body": .string(String(repeating: "y", count: 300))]))
+            try await store.complete(command, reply: reply, followUp: nil, now: ts)
+        }
+    }
+
+    @Test("the running bot prunes at start-up and then hourly: old commands and replies go, the file shrinks")
+    func prunesWhileRunning() async throws {
+        let test = try TestBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
+        let store = try test.openStore()
+        let now = test.clock.now.milliseconds
+        try await history(store, "old", count: 300, at: now - 30 * Self.day)
+        for entry in try await store.unsentMessages(limit: 1000) {
+            try await store.markSent(entry.id, eventID: "$sent", now: now - 30 * Self.day)
+        }
+        let before = fileSize(of: test)
+        let bot = try await test.startReady()
+        try await eventually("start-up pruned the old rows") { try await store.outboxCount().total == 0 }
+        try await eventually("the file shrank to less than half of \(before) bytes") {
+            fileSize(of: test) < before / 2
+        }
+
+        try await history(store, "new", count: 20, at: now)
+        for entry in try await store.unsentMessages(limit: 1000) {
+            try await store.markSent(entry.id, eventID: "$sent", now: now)
+        }
+        let hourly = { test.clock.pendingSleeps.contains(.seconds(3600)) }
+        try await eventually("the maintenance waits for the next hour") { hourly() }
+        test.clock.advance(by: .seconds(3600))
+        try await eventually("the maintenance pruned and waits again") { hourly() }
+        #expect(try await store.outboxCount().total == 20, "young rows stay")
+        test.clock.advance(by: .seconds(8 * 86400))
+        try await eventually("the hourly prune removed them") { try await store.outboxCount().total == 0 }
+        #expect(await bot.stop() == nil)
+    }
+}
