@@ -6,9 +6,62 @@ import Testing
 
 @testable import FedBotRuntime
 
-/// The running bot keeps its state file small: old rows pruned at start-up and hourly.
+/// The running bot keeps its state file small and private: no bodies of commands from people who may not
+/// command it, long commands cut, old rows pruned at start-up and hourly.
 @Suite struct RetentionServiceTests {
     static let day: Int64 = 86_400_000
+
+    /// `sync-command.json` with another body and sender.
+    func syncCommand(body: String, sender: String = "@alice:127.0.0.1:12754") throws -> HTTPResponse {
+        let text = String(decoding: try JSONEncoder().encode(try Fixture("sync-command").body), as: UTF8.self)
+            .replacing("!fed reset 127.0.0.1:22656", with: body)
+            .replacing("@alice:127.0.0.1:12754", with: sender)
+        return HTTPResponse(status: 200, headers: [], body: Data(text.utf8))
+    }
+
+    /// Whether `text` is anywhere in the state file or its write-ahead log.
+    func stateFile(of test: TestBot, contains text: String) throws -> Bool {
+        try [test.config.storage.path, test.config.storage.path + "-wal"].contains { file in
+            guard FileManager.default.fileExists(atPath: file) else { return false }
+            return try Data(contentsOf: URL(fileURLWithPath: file)).range(of: Data(text.utf8)) != nil
+        }
+    }
+
+    @Test("the body of a command from someone who may not command the bot never reaches the state file")
+    func refusedBodyNotStored() async throws {
+        let test = try TestBot(operators: [])
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        test.homeserver.on(.get, "/state/m.room.create", repeating: try Fixture.response("state-create"))
+        test.homeserver.on(.get, "/state/m.room.power_levels", repeating: try Fixture.response("state-power-levels"))
+        test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
+        let bot = try await test.startReady()
+        test.homeserver.on(
+            .get, "/sync", try syncCommand(body: "!fed list secret-d0c4f1", sender: "@mallory:127.0.0.1:12754"))
+        try await eventually("the refusal is sent") {
+            test.sentTransactions == ["fedbot.reply.\(Fixture.Lab.commandEvent)"]
+        }
+        #expect(await bot.stop() == nil)
+        let refusal = test.homeserver.requests(.put, "/send/").first?.json?["body"]?.string ?? ""
+        #expect(refusal.contains("not allowed") || refusal.contains("power level"), "\(refusal)")
+        #expect(try !stateFile(of: test, contains: "secret-d0c4f1"))
+    }
+
+    @Test("a command over 4 KiB is stored cut and answered with the one-line usage error")
+    func longCommandCut() async throws {
+        let test = try TestBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
+        let bot = try await test.startReady()
+        test.homeserver.on(
+            .get, "/sync", try syncCommand(body: "!fed list " + String(repeating: "x", count: 6000) + " tail-9e2b"))
+        try await eventually("the reply is sent") { test.sentTransactions.count == 1 }
+        #expect(await bot.stop() == nil)
+        let reply = test.homeserver.requests(.put, "/send/").first?.json?["body"]?.string ?? ""
+        #expect(reply.contains("That command is too long (over 4 KiB)."), "\(reply)")
+        #expect(try !stateFile(of: test, contains: "tail-9e2b"))
+    }
 
     /// The state file's size with its write-ahead log.
     func fileSize(of test: TestBot) -> Int {
