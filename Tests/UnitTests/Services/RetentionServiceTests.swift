@@ -47,6 +47,50 @@ import Testing
         #expect(try !stateFile(of: test, contains: "secret-d0c4f1"))
     }
 
+    /// A sync with `events` in the admin room's timeline.
+    func sync(_ batch: String, _ events: String) -> HTTPResponse {
+        let json = """
+            {"next_batch": "\(batch)", "rooms": {"join": {"\(Fixture.Lab.adminRoom)": {
+            "timeline": {"events": [\(events)], "limited": false}, "state": {"events": []}}}}}
+            """
+        return HTTPResponse(status: 200, headers: [], body: Data(json.utf8))
+    }
+
+    func message(_ id: String, _ body: String) -> String {
+        """
+        {"type": "m.room.message", "event_id": "\(id)", "sender": "@mallory:127.0.0.1:12754",
+         "origin_server_ts": 1796430042746, "content": {"msgtype": "m.text", "body": "\(body)"}}
+        """
+    }
+
+    @Test("after the sync shows someone promoted, their next command is kept and answered")
+    func promotionSeenBySync() async throws {
+        let test = try TestBot(operators: [])
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        test.homeserver.on(.get, "/state/m.room.create", repeating: try Fixture.response("state-create"))
+        test.homeserver.on(.get, "/state/m.room.power_levels", repeating: try Fixture.response("state-power-levels"))
+        test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
+        let bot = try await test.startReady()
+        test.homeserver.on(.get, "/sync", sync("s30_1", message("$m1", "!fed help")))
+        try await eventually("the refusal is sent") { test.sentTransactions == ["fedbot.reply.$m1"] }
+
+        let promoted = #"{"users": {"@mallory:127.0.0.1:12754": 50}, "users_default": 0}"#
+        test.homeserver.on(
+            .get, "/state/m.room.power_levels",
+            repeating: HTTPResponse(status: 200, headers: [], body: Data(promoted.utf8)))
+        let change = """
+            {"type": "m.room.power_levels", "state_key": "", "event_id": "$pl", "sender": "@alice:127.0.0.1:12754",
+             "origin_server_ts": 1796430042700, "content": \(promoted)}
+            """
+        test.homeserver.on(.get, "/sync", sync("s31_1", change + ", " + message("$m2", "!fed help")))
+        try await eventually("the command is answered") { test.sentTransactions.count == 2 }
+        #expect(await bot.stop() == nil)
+        #expect(test.sentTransactions == ["fedbot.reply.$m1", "fedbot.reply.$m2"])
+        let help = test.homeserver.requests(.put, "/send/").last?.json?["body"]?.string ?? ""
+        #expect(help.contains("!fed list"), "\(help)")
+    }
+
     @Test("a command over 4 KiB is stored cut and answered with the one-line usage error")
     func longCommandCut() async throws {
         let test = try TestBot()
