@@ -8,6 +8,7 @@ enum Phase: String, CaseIterable, Sendable {
     case poll
     case latency
     case process
+    case retention
 }
 
 struct BenchOptions: Sendable {
@@ -76,5 +77,5 @@ struct BenchOptions: Sendable {
     var pollSizes: [Int] { quick ? [1_000, 10_000] : [1_000, 10_000, 100_000] }
     /// Sizes where the bot answers `!fed list` in the latency phase.
     var listSizes: [Int] { quick ? [10_000] : [10_000, 100_000] }
-    var needsLab: Bool { !phases.subtracting([.pure]).isEmpty }
+    var needsLab: Bool { !phases.subtracting([.pure, .retention]).isEmpty }
 }

@@ -47,6 +47,9 @@ if options.phases.contains(.pure) {
     PureBench.run(report: report, quick: options.quick)
     do { try await StoreBench.run(report: report, quick: options.quick) } catch { report.error("store", error) }
 }
+if options.phases.contains(.retention) {
+    do { try await RetentionBench.run(report: report, quick: options.quick) } catch { report.error("retention", error) }
+}
 if options.phases.contains(.process) {
     ProcessBench.binarySizes(report: report, options: options)
 }

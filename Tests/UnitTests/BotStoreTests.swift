@@ -62,6 +62,24 @@ import Testing
         #expect(try await again.outboxCount() == (total: 1, unsent: 1))
     }
 
+    @Test("the state file and its -wal and -shm are readable by their owner only (0600), whatever the umask")
+    func privateFileModes() async throws {
+        let (store, path) = try store()
+        defer {
+            for file in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: file) }
+        }
+        try await store.recordSync(nextBatch: "s1", commands: [command("$a")])
+        for file in [path, path + "-wal", path + "-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o600, "\(file)")
+        }
+        // A file an earlier version made with the umask's mode is narrowed when opened.
+        #expect(chmod(path, 0o644) == 0)
+        _ = try BotStore(path: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+    }
+
     @Test("follow-ups come due in order and are cleared once queued")
     func followUps() async throws {
         let (store, path) = try store()

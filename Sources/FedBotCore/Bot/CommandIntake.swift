@@ -153,3 +153,54 @@ public struct StoredCommand: Sendable, Equatable {
         self.receivedAt = receivedAt
     }
 }
+
+extension StoredCommand {
+    /// The longest command text (after a reply's quoted fallback, trimmed) that is parsed: longer ones get a
+    /// one-line usage error, and the state file keeps only this much of them.
+    public static let maximumCommandBytes = 4096
+    /// Ends a body cut to `maximumCommandBytes`; the cut form is still too long, so it gets the same reply.
+    public static let cutMarker = " …[cut]"
+
+    /// The command text: the body after a reply's quoted fallback lines, without surrounding whitespace.
+    static func commandText(of body: String) -> Substring {
+        let text = body[Tokenizer.fallbackEnd(in: body)...]
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+            let last = text.lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
+        return text[first...last]
+    }
+
+    /// Whether `body` is longer than a command may be.
+    public static func isTooLong(_ body: String) -> Bool {
+        commandText(of: body).utf8.count > maximumCommandBytes
+    }
+
+    /// The command as the state file keeps it. Without `keepingBody` (its sender may not run commands)
+    /// the body is left out: the row only makes the event known (exactly-once) and lets the worker refuse
+    /// it. A body longer than `maximumCommandBytes` keeps its first `maximumCommandBytes` and
+    /// `cutMarker`: it parses to the same "too long" usage error as the whole message.
+    public func forStorage(keepingBody: Bool) -> StoredCommand {
+        var stored = self
+        guard keepingBody else {
+            stored.body = ""
+            return stored
+        }
+        guard body.utf8.count > Self.maximumCommandBytes else { return stored }
+        let text = Self.commandText(of: body)
+        guard text.utf8.count > Self.maximumCommandBytes else {
+            // A long quoted fallback before a short command: the command alone parses the same.
+            stored.body = String(text)
+            return stored
+        }
+        var end = text.startIndex
+        var bytes = 0
+        for index in text.indices {
+            let size = text[index].utf8.count
+            if bytes + size > Self.maximumCommandBytes { break }
+            bytes += size
+            end = text.index(after: index)
+        }
+        stored.body = String(text[..<end]) + Self.cutMarker
+        return stored
+    }
+}

@@ -11,6 +11,12 @@ public struct CommandParser: Sendable {
     /// Parses a whole message body. nil when it is not addressed to us.
     public func parse(message body: String) -> Result<Action, CommandError>? {
         guard let text = Tokenizer.commandText(in: body, prefix: prefix) else { return nil }
+        if StoredCommand.isTooLong(body) {
+            return .failure(
+                CommandError(
+                    "That command is too long (over \(StoredCommand.maximumCommandBytes / 1024) KiB). "
+                        + "`\(prefix) help` lists the commands."))
+        }
         do {
             return .success(try parse(words: Tokenizer.words(text)))
         } catch {

@@ -1,3 +1,4 @@
+import FedBotCore
 public import Logging
 public import MatrixClient
 public import ServiceLifecycle
@@ -29,7 +30,10 @@ public func buildServices(
         transport: InstrumentedTransport(transport ?? AsyncHTTPClientTransport(), metrics: metrics), clock: clock)
     let store = try BotStore(path: config.storage.path)
     let outbox = Outbox(store: store, clock: clock)
-    let inbox = CommandInbox(store: store, outbox: outbox, clock: clock)
+    let gate = IntakeGate(
+        authorizer: Authorizer(operators: Set(config.bot.operators), minPowerLevel: config.bot.minPowerLevel),
+        matrix: clients.matrix)
+    let inbox = CommandInbox(store: store, outbox: outbox, clock: clock, gate: gate)
     let rooms = RoomDirectory(adminRooms: config.bot.rooms, noticeRooms: config.notices.rooms, logger: logger)
     let health = BotHealth()
     let watcher =
@@ -60,6 +64,8 @@ public func buildServices(
         }, logger: logger)
     var services: [any Service] = [
         OutboxService(outbox: outbox, matrix: clients.matrix, clock: clock, logger: logger), session,
+        StoreMaintenance(
+            store: store, retention: Retention(maxCommandAge: config.bot.maxCommandAge), clock: clock, logger: logger),
     ]
     if let address = config.metrics.listen {
         services.append(

@@ -156,7 +156,7 @@ public struct SyncService: Service {
                 }
             }
         }
-        try await inbox.record(nextBatch: response.nextBatch, commands: commands)
+        try await inbox.record(nextBatch: response.nextBatch, commands: commands, from: response)
     }
 
     /// Events before `token` in an admin room, back to `since`, oldest first.

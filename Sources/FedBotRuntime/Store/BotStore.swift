@@ -17,7 +17,12 @@ public final class BotStore: Sendable {
     public let path: String
 
     /// Opens (creating if needed) the store and migrates it to the current schema.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, incrementalVacuum: true)
+    }
+
+    /// `incrementalVacuum: false` makes a file as versions before retention did (for tests).
+    init(path: String, incrementalVacuum: Bool) throws {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(5)
@@ -31,10 +36,39 @@ public final class BotStore: Sendable {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        if path != ":memory:" { try Self.createPrivately(path) }
         queue =
             try path == ":memory:"
             ? DatabaseQueue(configuration: configuration) : DatabaseQueue(path: path, configuration: configuration)
+        if incrementalVacuum { try Self.useIncrementalVacuum(queue) }
         try Self.migrator.migrate(queue)
+    }
+
+    /// The state file holds the sync position and message contents: only its owner may read it. A new file
+    /// is created with mode 0600 before SQLite opens it (SQLite gives its `-wal` and `-shm` files the mode
+    /// of the database file); files made by an earlier version are narrowed to 0600.
+    static func createPrivately(_ path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw BotStoreError("cannot create the state file \(path): \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            guard chmod(file, 0o600) == 0 else {
+                throw BotStoreError("cannot make \(file) private (mode 0600): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Freed pages go back to the file system at each prune (`PRAGMA incremental_vacuum`). SQLite only
+    /// switches an existing database's `auto_vacuum` mode with a `VACUUM`: done once, for state files made
+    /// before this.
+    static func useIncrementalVacuum(_ queue: DatabaseQueue) throws {
+        try queue.writeWithoutTransaction { db in
+            guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
+        }
     }
 
     static var migrator: DatabaseMigrator {
@@ -94,6 +128,16 @@ public final class BotStore: Sendable {
     /// Writes in one transaction.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await queue.write(body)
+    }
+
+    /// SQLite's `auto_vacuum` mode: 0 none, 1 full, 2 incremental.
+    func autoVacuumMode() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0 }
+    }
+
+    /// Runs `body` outside a transaction (pragmas such as `incremental_vacuum` and checkpoints).
+    func writeWithoutTransaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await queue.writeWithoutTransaction(body)
     }
 
     // MARK: Key-value
