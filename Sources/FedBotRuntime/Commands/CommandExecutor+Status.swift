@@ -24,9 +24,10 @@ extension CommandExecutor {
             incidents = try? await watcher.openIncidents().count
             muted = try? await watcher.mutes(now: now()).count
         }
-        let reply = StatusReply(
+        var reply = StatusReply(
             homeserver: homeserver, adminAPI: adminAPI, federation: federation, watcherEnabled: watcher != nil,
             lastPoll: lastPoll, openIncidents: incidents, mutedServers: muted)
+        reply.undelivered = (try? await outbox?.undelivered(since: now() - .seconds(86_400))) ?? []
         return Execution(reply: reply.render(context), outcome: reply.isHealthy ? .ok : .apiError)
     }
 
