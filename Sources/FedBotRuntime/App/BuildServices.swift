@@ -42,10 +42,12 @@ public func buildServices(
         : WatcherService(
             store: WatcherStore(store: store, outbox: outbox), rooms: rooms, admin: clients.admin, config: config,
             clock: clock, logger: logger, metrics: metrics)
-    let executor = CommandExecutor(
+    var executorWithOutbox = CommandExecutor(
         admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix,
         watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: { clock.now }), logger: logger,
         now: { clock.now })
+    executorWithOutbox.outbox = outbox
+    let executor = executorWithOutbox
     let session = BotSession(
         startup: BotStartup(
             matrix: clients.matrix, rooms: rooms, store: store, homeserverURL: config.homeserver.url,
@@ -63,7 +65,8 @@ public func buildServices(
             return services
         }, logger: logger)
     var services: [any Service] = [
-        OutboxService(outbox: outbox, matrix: clients.matrix, clock: clock, logger: logger), session,
+        OutboxService(outbox: outbox, matrix: clients.matrix, clock: clock, logger: logger, metrics: metrics),
+        session,
         StoreMaintenance(
             store: store, retention: Retention(maxCommandAge: config.bot.maxCommandAge), clock: clock, logger: logger),
     ]

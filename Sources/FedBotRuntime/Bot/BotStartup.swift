@@ -69,7 +69,9 @@ struct TransientRetry: Sendable {
                 if Task.isCancelled || Task.isShuttingDownGracefully { throw CancellationError() }
                 logger.warning("Cannot \(what) yet, retrying", metadata: ["error": "\(error)", "in": "\(backoff)"])
                 health.syncFailed(error.description)
-                try await clock.sleep(for: error.isRateLimited ? (error.retryAfter ?? backoff) : backoff)
+                let wait = error.isRateLimited ? (error.retryAfter ?? backoff) : backoff
+                // Ends at once on graceful shutdown, wherever the retry runs.
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: wait) }
                 backoff = min(backoff * 2, .seconds(60))
             }
         }

@@ -5,34 +5,51 @@ import Logging
 import MatrixClient
 public import ServiceLifecycle
 
-/// Sends the outbox in order, each message with its own transaction ID, retrying the same transaction
-/// after rate limits (waiting as long as the server asks), transport errors and 5xx. A message the
-/// server refuses for good (403 not in room, 413 too large, 400) is marked failed and logged; a refused
-/// access token (401) leaves every message queued.
+/// Sends the outbox, each message with its own transaction ID, in order within each room: a room waiting
+/// to retry holds back only its own later messages (an edit never overtakes its original), never another
+/// room's. After a transport error or a 5xx the same transaction is retried with backoff, up to
+/// `maxAttempts` attempts (kept in the store, so a restart does not start over); then the message is given
+/// up on. A message the server refuses for good (403 not in room, 413 too large, 400) is given up on at
+/// once. A 429 pauses every room as long as the server asks (at most a minute, capped where the error is
+/// read) and does not count as an attempt. A refused access token (401) leaves every message queued.
+/// Every message given up on is logged, counted in `fedbot_outbox_failed_total` and listed by
+/// `!fed status`. Each wait ends at once on graceful shutdown: what is unsent stays queued for the restart.
 public struct OutboxService: Service {
     let outbox: Outbox
     let matrix: MatrixClient
     let clock: any BotClock
     let logger: Logger
-    let maxBackoff: Duration
+    let metrics: FedBotMetrics?
 
-    init(
-        outbox: Outbox, matrix: MatrixClient, clock: any BotClock, logger: Logger, maxBackoff: Duration = .seconds(30)
-    ) {
+    /// Attempts per message before it is given up on. With `backoff(afterAttempt:)` the eighth attempt
+    /// comes about 4 minutes after the first: long enough to ride out a Synapse restart or a proxy's 502s,
+    /// short enough that someone waiting for a reply learns from `!fed status` that it will not come.
+    static let maxAttempts = 8
+
+    /// The wait after the `attempt`-th failed attempt: 2 s, doubling, at most 2 minutes
+    /// (2, 4, 8, 16, 32, 64, 120 s: 246 s in all before the last attempt).
+    static func backoff(afterAttempt attempt: Int) -> Duration {
+        min(.seconds(2) * (1 << min(max(attempt - 1, 0), 16)), .seconds(120))
+    }
+
+    init(outbox: Outbox, matrix: MatrixClient, clock: any BotClock, logger: Logger, metrics: FedBotMetrics? = nil) {
         self.outbox = outbox
         self.matrix = matrix
         self.clock = clock
         self.logger = logger
-        self.maxBackoff = maxBackoff
+        self.metrics = metrics
     }
 
     public func run() async throws {
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
+            var schedule = RetrySchedule()
             while !Task.isCancelled {
-                await flush(stopping: stopping)
+                await flush(&schedule, stopping: stopping)
                 if stopping.isStopped { break }
-                await outbox.wait(timeout: .seconds(30))
+                // Until a room's retry is due, or new messages ring (a shutdown rings too).
+                let wait = schedule.nextDue.map { max(.zero, $0 - clock.now) } ?? .seconds(30)
+                await outbox.wait(timeout: wait)
             }
         } onGracefulShutdown: {
             stopping.stop()
@@ -41,79 +58,172 @@ public struct OutboxService: Service {
         logger.info("Outbox stopped")
     }
 
-    /// Sends everything unsent. While shutting down it gives up on waits (the messages stay queued and
-    /// go out after the restart, with the same transaction IDs).
-    func flush(stopping: StopFlag) async {
-        var backoff = Duration.milliseconds(500)
-        while !Task.isCancelled {
+    /// When rooms may be sent to again.
+    struct RetrySchedule {
+        /// Rooms waiting to retry their first unsent message, and when.
+        var rooms: [RoomID: Timestamp] = [:]
+        /// A 429: no room is sent to before this.
+        var everyRoom: Timestamp?
+
+        var nextDue: Timestamp? { ([everyRoom].compactMap { $0 } + rooms.values).min() }
+
+        /// Forgets the waits that are over; returns the rooms still waiting.
+        mutating func waiting(at now: Timestamp) -> Set<RoomID>? {
+            if let everyRoom, everyRoom > now { return nil }
+            everyRoom = nil
+            rooms = rooms.filter { $0.value > now }
+            return Set(rooms.keys)
+        }
+    }
+
+    /// Sends what can be sent now, room by room in queue order; returns when nothing more can go out
+    /// before a retry is due or a new message arrives.
+    func flush(_ schedule: inout RetrySchedule, stopping: StopFlag) async {
+        while !Task.isCancelled && !stopping.isStopped {
+            guard var waiting = schedule.waiting(at: clock.now) else { return }
             let batch: [OutboxEntry]
             do {
-                batch = try await outbox.unsent()
+                batch = try await outbox.unsent(excluding: waiting)
             } catch {
                 logger.error("Cannot read the outbox", metadata: ["error": "\(error)"])
                 return
             }
-            guard !batch.isEmpty else { return }
-            for entry in batch {
-                guard let content = await resolveReferences(entry) else { continue }
-                do {
-                    let eventID = try await matrix.send(
-                        entry.roomID, type: entry.eventType, transactionID: entry.transactionID,
-                        encodedContent: content)
-                    CrashPoint.afterSend.reached()
-                    try await outbox.markSent(entry.id, eventID: eventID, now: clock.now)
-                    backoff = .milliseconds(500)
-                } catch let error as MatrixError where error.isTransient {
-                    try? await outbox.markAttempt(entry.id)
-                    let wait = error.isRateLimited ? (error.retryAfter ?? backoff) : backoff
-                    logger.notice(
-                        "Sending delayed",
-                        metadata: ["txn": "\(entry.transactionID)", "error": "\(error)", "retry_in": "\(wait)"])
-                    if stopping.isStopped && wait > .seconds(2) { return }
-                    try? await clock.sleep(for: wait)
-                    backoff = min(backoff * 2, maxBackoff)
-                    break  // re-read the outbox: keep the order
-                } catch let error as MatrixError where error.isAuthenticationFailure {
-                    // The token, not the message: keep every message queued (the sync service stops the
-                    // bot with a clear error; after a new token they go out with the same transaction IDs).
-                    logger.error(
-                        "The homeserver refused the access token; messages stay queued",
-                        metadata: ["txn": "\(entry.transactionID)", "error": "\(error)"])
+            var progress = false
+            for entry in batch where !waiting.contains(entry.roomID) {
+                if stopping.isStopped { return }
+                switch await send(entry) {
+                case .done:
+                    progress = true
+                case .retry(let wait):
+                    schedule.rooms[entry.roomID] = clock.now + wait
+                    waiting.insert(entry.roomID)
+                case .holdRoom:
+                    waiting.insert(entry.roomID)
+                case .pauseAll(let wait):
+                    schedule.everyRoom = clock.now + wait
                     return
-                } catch let error as MatrixError {
-                    logger.error(
-                        "The homeserver refused a message; giving up on it",
-                        metadata: ["txn": "\(entry.transactionID)", "room": "\(entry.roomID)", "error": "\(error)"])
-                    try? await outbox.markFailed(entry.id, reason: error.description)
-                } catch {
-                    logger.error("Sending failed", metadata: ["error": "\(error)"])
+                case .stop:
                     return
                 }
             }
+            if !progress { return }
         }
     }
 
+    /// What became of one message.
+    enum Outcome {
+        /// Sent, or given up on: the room's next message may go.
+        case done
+        /// The room waits this long before trying again.
+        case retry(Duration)
+        /// The room's later messages wait for the next pass (a reference not sent yet).
+        case holdRoom
+        /// Every room waits this long (a rate limit).
+        case pauseAll(Duration)
+        /// Nothing more can be sent now (the token was refused, the store failed).
+        case stop
+    }
+
+    func send(_ entry: OutboxEntry) async -> Outcome {
+        let content: Data
+        switch await resolveReferences(entry) {
+        case .ready(let data): content = data
+        case .dropped: return .done
+        case .notYet: return .holdRoom
+        }
+        let attempt = entry.attempts + 1
+        do {
+            let eventID = try await matrix.send(
+                entry.roomID, type: entry.eventType, transactionID: entry.transactionID, encodedContent: content)
+            CrashPoint.afterSend.reached()
+            try await outbox.markSent(entry.id, eventID: eventID, now: clock.now)
+            return .done
+        } catch let error as MatrixError where error.isRateLimited {
+            let wait = error.retryAfter ?? Self.backoff(afterAttempt: 1)
+            logger.notice(
+                "Rate limited; every room waits",
+                metadata: ["txn": "\(entry.transactionID)", "error": "\(error)", "retry_in": "\(wait)"])
+            return .pauseAll(wait)
+        } catch let error as MatrixError where error.isTransient && attempt < Self.maxAttempts {
+            try? await outbox.markAttempt(entry.id)
+            let wait = Self.backoff(afterAttempt: attempt)
+            logger.notice(
+                "Sending delayed; the room waits",
+                metadata: [
+                    "txn": "\(entry.transactionID)", "room": "\(entry.roomID)", "error": "\(error)",
+                    "attempt": "\(attempt)", "retry_in": "\(wait)",
+                ])
+            return .retry(wait)
+        } catch let error as MatrixError where error.isAuthenticationFailure {
+            // The token, not the message: keep every message queued (the sync service stops the
+            // bot with a clear error; after a new token they go out with the same transaction IDs).
+            logger.error(
+                "The homeserver refused the access token; messages stay queued",
+                metadata: ["txn": "\(entry.transactionID)", "error": "\(error)"])
+            return .stop
+        } catch let error as MatrixError {
+            await giveUp(entry, reason: Self.reason(error), attempts: attempt)
+            return .done
+        } catch {
+            logger.error("Sending failed", metadata: ["error": "\(error)"])
+            return .stop
+        }
+    }
+
+    /// What `!fed status` shows: the server's answer without the request (the room is shown beside it).
+    static func reason(_ error: MatrixError) -> String {
+        var error = error
+        error.request = ""
+        return error.description
+    }
+
+    func giveUp(_ entry: OutboxEntry, reason: String, attempts: Int) async {
+        logger.error(
+            "Could not deliver a message; giving up on it",
+            metadata: [
+                "txn": "\(entry.transactionID)", "room": "\(entry.roomID)", "error": "\(reason)",
+                "attempts": "\(attempts)",
+            ])
+        try? await outbox.markFailed(entry.id, reason: reason)
+        metrics?.outboxMessageFailed()
+    }
+
+    enum Resolved {
+        case ready(Data)
+        /// A referenced message was given up on: this one was dropped too.
+        case dropped
+        /// A referenced message (in another room) is still queued.
+        case notYet
+    }
+
     /// The content to send, with references to earlier messages (an edit's target, a thread's root)
-    /// replaced by their event IDs; nil (and the message marked failed) when a referenced message was
-    /// never sent. Without references the stored JSON goes out as it is.
-    func resolveReferences(_ entry: OutboxEntry) async -> Data? {
-        guard entry.rawContent.range(of: Data(OutboxReference.prefix.utf8)) != nil else { return entry.rawContent }
+    /// replaced by their event IDs. When a referenced message was never sent (given up on, or not in the
+    /// outbox) this one is dropped too. Without references the stored JSON goes out as it is.
+    func resolveReferences(_ entry: OutboxEntry) async -> Resolved {
+        guard entry.rawContent.range(of: Data(OutboxReference.prefix.utf8)) != nil else {
+            return .ready(entry.rawContent)
+        }
         let content = entry.message.content
-        let references = OutboxReference.references(in: content)
         var eventIDs: [String: String] = [:]
-        for reference in references {
+        for reference in OutboxReference.references(in: content) {
             switch (try? await outbox.transactionState(reference)) ?? .missing {
             case .sent(let eventID):
                 eventIDs[reference] = eventID
-            case .unsent, .failed, .missing:
-                // Messages go out in order, so the referenced one was sent or given up on before this.
+            case .unsent:
+                // Within a room the order makes this impossible; another room's message may still be queued.
+                return .notYet
+            case .failed, .missing:
                 logger.warning(
                     "Dropping a message whose original was never sent",
                     metadata: ["txn": "\(entry.transactionID)", "refers_to": "\(reference)"])
-                try? await outbox.markFailed(entry.id, reason: "refers to \(reference), which was never sent")
-                return nil
+                await giveUp(entry, reason: "refers to \(reference), which was never sent", attempts: 0)
+                return .dropped
             }
         }
-        return try? HomeserverConnection.body(OutboxReference.resolve(content, eventIDs))
+        guard let data = try? HomeserverConnection.body(OutboxReference.resolve(content, eventIDs)) else {
+            await giveUp(entry, reason: "its content cannot be encoded", attempts: 0)
+            return .dropped
+        }
+        return .ready(data)
     }
 }

@@ -42,7 +42,13 @@ public struct SyncService: Service {
 
     public func run() async throws {
         let me = identity.userID
-        var filter = try await uploadFilter(for: me)
+        var filter: UploadedFilter
+        do {
+            filter = try await cancelWhenGracefulShutdown { try await uploadFilter(for: me) }
+        } catch is CancellationError {
+            logger.info("Sync stopped before it started")
+            return
+        }
         var since = try await store.value(BotStore.Key.nextBatch)
         if since == nil {
             do {

@@ -31,9 +31,10 @@ extension CommandExecutor {
             }
             muted = try? await watcher.mutes(now: now()).count
         }
-        let reply = StatusReply(
+        var reply = StatusReply(
             homeserver: homeserver, adminAPI: adminAPI, federation: federation, watcherEnabled: watcher != nil,
             lastPoll: lastPoll, openIncidents: incidents, mutedServers: muted, stateFile: stateFile)
+        reply.undelivered = (try? await outbox?.undelivered(since: now() - .seconds(86_400))) ?? []
         return Execution(reply: reply.render(context), outcome: reply.isHealthy ? .ok : .apiError)
     }
 

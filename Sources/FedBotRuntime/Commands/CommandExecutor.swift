@@ -12,6 +12,8 @@ public struct CommandExecutor: Sendable {
     public let matrix: MatrixClient?
     public let prefix: String
     public let watcher: (any WatcherControl)?
+    /// The bot's outbox: `status` lists the messages it could not deliver (none from the shell).
+    public var outbox: Outbox?
     let now: @Sendable () -> Timestamp
     let logger: Logger
 

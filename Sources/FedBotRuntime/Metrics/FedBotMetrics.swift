@@ -10,6 +10,7 @@ public final class FedBotMetrics: Sendable {
     private let destinationsHealthy: Gauge
     private let openIncidents: Gauge
     private let outboxPending: Gauge
+    private let outboxFailed: Counter
     private let syncLag: Gauge
     private let adminAPIDuration: DurationHistogram
     private let sendDuration: DurationHistogram
@@ -40,6 +41,9 @@ public final class FedBotMetrics: Sendable {
             descriptor: Self.describe("fedbot_open_incidents", "Destinations failing now that the watcher tracks."))
         outboxPending = registry.makeGauge(
             descriptor: Self.describe("fedbot_outbox_pending", "Messages waiting to be sent."))
+        outboxFailed = registry.makeCounter(
+            descriptor: Self.describe(
+                "fedbot_outbox_failed_total", "Messages the outbox gave up on: `!fed status` lists them by room."))
         syncLag = registry.makeGauge(
             descriptor: Self.describe(
                 "fedbot_sync_lag_seconds", "Seconds since the last successful /sync (-1 before the first)."))
@@ -67,6 +71,9 @@ public final class FedBotMetrics: Sendable {
             labels: [("command", name), ("outcome", outcome)]
         ).increment()
     }
+
+    /// The outbox gave up on a message (refused for good, out of retries, or referring to one never sent).
+    public func outboxMessageFailed() { outboxFailed.increment() }
 
     public func notice(kind: String) {
         registry.makeCounter(

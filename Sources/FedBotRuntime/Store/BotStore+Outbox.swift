@@ -25,14 +25,18 @@ extension BotStore {
     }
 
     /// Messages not sent yet (and not given up on), in the order they were enqueued.
-    public func unsentMessages(limit: Int = 100) async throws -> [OutboxEntry] {
+    /// Rooms in `excluding` are left out (the sender skips rooms that are waiting to retry).
+    public func unsentMessages(limit: Int = 100, excluding rooms: [String] = []) async throws -> [OutboxEntry] {
         try await read { db in
-            try Row.fetchAll(
+            let skip = rooms.isEmpty ? "" : " AND room_id NOT IN (\(databaseQuestionMarks(count: rooms.count)))"
+            var arguments = StatementArguments(rooms)
+            arguments += [limit]
+            return try Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, txn_id, room_id, event_type, content, attempts FROM outbox
-                    WHERE sent_event_id IS NULL AND failure IS NULL ORDER BY id LIMIT ?
-                    """, arguments: [limit]
+                    WHERE sent_event_id IS NULL AND failure IS NULL\(skip) ORDER BY id LIMIT ?
+                    """, arguments: arguments
             ).map { row in
                 let (text, room) = (row["content"] as String, row["room_id"] as String)
                 guard let roomID = RoomID(room) else {
@@ -64,6 +68,35 @@ extension BotStore {
         try await write { db in
             try db.execute(
                 sql: "UPDATE outbox SET failure = ?, attempts = attempts + 1 WHERE id = ?", arguments: [reason, id])
+        }
+    }
+
+    /// Messages waiting to be sent: counted in the `outbox_unsent` index (a covering index over the unsent
+    /// rows only), so a `/metrics` scrape costs the same however many messages were ever sent.
+    public func unsentCount() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: Self.unsentCountSQL) ?? 0 }
+    }
+
+    static let unsentCountSQL = "SELECT COUNT(*) FROM outbox WHERE sent_event_id IS NULL AND failure IS NULL"
+
+    /// SQLite's plan for `sql` (tests check that the queries run on every scrape use an index).
+    func queryPlan(_ sql: String) async throws -> [String] {
+        try await read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String } }
+    }
+
+    /// Messages queued since `since` (milliseconds) that were given up on, by room (in the order of their
+    /// first such message), with the reason the first of them failed.
+    public func undeliveredMessages(since: Int64) async throws -> [(room: String, count: Int, reason: String)] {
+        try await read { db in
+            // SQLite takes the bare `failure` from the row with MIN(id).
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT room_id, MIN(id) AS first, failure, COUNT(*) AS n FROM outbox
+                    WHERE sent_event_id IS NULL AND failure IS NOT NULL AND created_at >= ?
+                    GROUP BY room_id ORDER BY first
+                    """, arguments: [since]
+            ).map { row in (room: row["room_id"], count: row["n"], reason: row["failure"]) }
         }
     }
 

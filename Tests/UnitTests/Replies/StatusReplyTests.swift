@@ -63,5 +63,30 @@ extension ReplyRendering {
                     • Open incidents: 0
                     """)
         }
+
+        @Test("messages the outbox gave up on are reported, one line per room")
+        func statusWithUndeliveredMessages() {
+            var status = StatusReply(
+                homeserver: .ok("reachable"), adminAPI: .ok("server admin"), federation: nil, watcherEnabled: false,
+                lastPoll: nil, openIncidents: nil, mutedServers: nil)
+            status.undelivered = [
+                .init(room: "!ops:example.org", count: 1, reason: "HTTP 500: M_UNKNOWN: Internal server error"),
+                .init(room: "!alerts:example.org", count: 3, reason: "HTTP 403: M_FORBIDDEN: <not in room>"),
+            ]
+            let reply = status.render(context)
+            #expect(
+                reply.plain == """
+                    ✅ fedbot is working
+                    • Homeserver: ✅ reachable
+                    • Admin API: ✅ server admin
+                    • Watcher: off (no notices.rooms configured)
+                    • 1 message could not be delivered to !ops:example.org: HTTP 500: M_UNKNOWN: Internal server error
+                    • 3 messages could not be delivered to !alerts:example.org: HTTP 403: M_FORBIDDEN: <not in room>
+                    """)
+            #expect(
+                reply.html.contains(
+                    "<li>3 messages could not be delivered to !alerts:example.org: HTTP 403: M_FORBIDDEN: &lt;not in room&gt;</li>"
+                ))
+        }
     }
 }

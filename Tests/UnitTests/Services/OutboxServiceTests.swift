@@ -39,7 +39,7 @@ import Testing
         #expect(await bot.stop() == nil)
     }
 
-    @Test("messages go out in the order they were queued: a failing one holds back the later ones")
+    @Test("messages go out in the order they were queued: in a room, a failing one holds back the later ones")
     func order() async throws {
         let test = try TestBot()
         defer { test.cleanUp() }
@@ -53,10 +53,10 @@ import Testing
         test.homeserver.on(.put, "/send/m.room.message/third", repeating: send)
         let bot = try test.start()
         try await eventually("the outbox backs off after the 502") {
-            test.clock.pendingSleeps.contains(.milliseconds(500))
+            test.clock.pendingSleeps.contains(OutboxService.backoff(afterAttempt: 1))
         }
         #expect(test.sentTransactions == ["first", "second"])
-        test.clock.advance(by: .milliseconds(500))
+        test.clock.advance(by: OutboxService.backoff(afterAttempt: 1))
         try await eventually("all are sent") { try await store.outboxCount().unsent == 0 }
         #expect(test.sentTransactions == ["first", "second", "second", "third"])
         #expect(await bot.stop() == nil)
@@ -74,5 +74,171 @@ import Testing
         try await eventually("the outbox tried") { test.sentTransactions == ["kept"] }
         #expect(await bot.stop() == nil)
         #expect(try await store.outboxCount() == (total: 1, unsent: 1))
+    }
+
+    // MARK: Per room, bounded retries (issue 16)
+
+    static let otherRoom = RoomID("!second-admin-room:127.0.0.1:12754")
+
+    func message(_ transactionID: String, in room: RoomID, content: JSONValue? = nil) -> OutgoingMessage {
+        OutgoingMessage(
+            transactionID: transactionID, roomID: room,
+            content: content ?? .object(["msgtype": .string("m.notice"), "body": .string(transactionID)]))
+    }
+
+    /// An edit of `original` (a placeholder the outbox resolves to the original's event ID).
+    func edit(_ transactionID: String, of original: String, in room: RoomID) -> OutgoingMessage {
+        message(
+            transactionID, in: room,
+            content: .object([
+                "msgtype": .string("m.notice"), "body": .string("* edited"),
+                "m.new_content": .object(["msgtype": .string("m.notice"), "body": .string("edited")]),
+                "m.relates_to": .object([
+                    "rel_type": .string("m.replace"), "event_id": .string(OutboxReference.placeholder(original)),
+                ]),
+            ]))
+    }
+
+    static let serverError = ScriptedHomeserver.reply(
+        500, #"{"errcode":"M_UNKNOWN","error":"Internal server error"}"#)
+
+    @Test("a room whose messages get 5xx does not hold back another room's reply")
+    func roomsDoNotBlockEachOther() async throws {
+        let test = try TestBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        let other = try #require(Self.otherRoom)
+        let store = try test.openStore()
+        try await store.enqueue(message("x.stuck"), now: 1)
+        try await store.enqueue(message("y.reply", in: other), now: 2)
+        test.homeserver.on(.put, "/send/m.room.message/x.stuck", repeating: Self.serverError)
+        test.homeserver.on(.put, "/send/m.room.message/y.reply", repeating: try Fixture.response("send"))
+        let bot = try test.start()
+        // No clock advance: the other room's reply goes out while the first room backs off.
+        try await eventually("the other room's reply is sent", within: .seconds(10)) {
+            try await store.transactionState("y.reply") != .unsent
+        }
+        #expect(test.sentTransactions == ["x.stuck", "y.reply"])
+        #expect(try await store.transactionState("x.stuck") == .unsent)
+        test.clock.advance(by: .seconds(3600))
+        #expect(await bot.stop() == nil)
+    }
+
+    @Test("a message that keeps failing is given up after the budget, reported, and its edit is dropped")
+    func givesUpAfterBudget() async throws {
+        let test = try TestBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        let store = try test.openStore()
+        try await store.enqueue(message("x.original"), now: 1)
+        try await store.enqueue(edit("x.edit", of: "x.original", in: Fixture.Lab.adminRoom), now: 2)
+        try await store.enqueue(message("x.later"), now: 3)
+        test.homeserver.on(.put, "/send/m.room.message/x.original", repeating: Self.serverError)
+        test.homeserver.on(.put, "/send/m.room.message/x.later", repeating: try Fixture.response("send"))
+        let bot = try test.start()
+        for attempt in 1..<OutboxService.maxAttempts {
+            let wait = OutboxService.backoff(afterAttempt: attempt)
+            try await eventually("attempt \(attempt) failed and the room waits \(wait)") {
+                test.sentTransactions.count == attempt && test.clock.pendingSleeps.contains(wait)
+            }
+            test.clock.advance(by: wait)
+        }
+        try await eventually("the message is given up on") {
+            try await store.transactionState("x.original") == .failed
+        }
+        try await eventually("the later message goes out") {
+            try await store.transactionState("x.later") != .unsent
+        }
+        #expect(test.sentTransactions == Array(repeating: "x.original", count: OutboxService.maxAttempts) + ["x.later"])
+        #expect(try await store.transactionState("x.edit") == .failed, "an edit of a message never sent is dropped")
+        let undelivered = try await bot.services.outbox.undelivered(since: Timestamp(milliseconds: 0))
+        #expect(
+            undelivered == [
+                .init(
+                    room: Fixture.Lab.adminRoom.rawValue, count: 2, reason: "HTTP 500: M_UNKNOWN: Internal server error"
+                )
+            ])
+        let metrics = bot.services.metrics.render(lastSync: nil, now: test.clock.now, outboxPending: nil)
+        #expect(metrics.contains("fedbot_outbox_failed_total 2"))
+        #expect(await bot.stop() == nil)
+    }
+
+    @Test("under retries, order within a room holds: an edit never overtakes its original, nor a reply an earlier one")
+    func orderWithinRoomUnderRetries() async throws {
+        let test = try TestBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        let other = try #require(Self.otherRoom)
+        let store = try test.openStore()
+        try await store.enqueue(message("x.notice"), now: 1)
+        try await store.enqueue(edit("x.edit", of: "x.notice", in: Fixture.Lab.adminRoom), now: 2)
+        try await store.enqueue(message("x.reply"), now: 3)
+        try await store.enqueue(message("y.reply", in: other), now: 4)
+        let send = try Fixture.response("send")
+        let badGateway = ScriptedHomeserver.reply(502, "<html>Bad Gateway</html>")
+        test.homeserver.on(.put, "/send/m.room.message/x.notice", badGateway, badGateway, repeating: send)
+        test.homeserver.on(.put, "/send/m.room.message/", repeating: send)
+        let bot = try test.start()
+        for attempt in 1...2 {
+            let wait = OutboxService.backoff(afterAttempt: attempt)
+            try await eventually("the room waits \(wait)") {
+                test.clock.pendingSleeps.contains(wait)
+                    && test.sentTransactions.filter { $0 == "x.notice" }.count == attempt
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            #expect(!test.sentTransactions.contains("x.edit") && !test.sentTransactions.contains("x.reply"))
+            test.clock.advance(by: wait)
+        }
+        try await eventually("all are sent") { try await store.outboxCount().unsent == 0 }
+        let sent = test.sentTransactions
+        #expect(sent.filter { $0.hasPrefix("x.") } == ["x.notice", "x.notice", "x.notice", "x.edit", "x.reply"])
+        #expect(sent.firstIndex(of: "y.reply") == 1, "the other room's reply went out during the first backoff")
+        let editBody = try #require(test.homeserver.requests(.put, "/x.edit").first?.json)
+        #expect(
+            editBody["m.relates_to"]?["event_id"]?.string == "$YlDEltG-Q-LMqENSnKVJv-KMyzmmzJqGDOQfhmeQ-m0",
+            "the edit refers to the original's event ID")
+        #expect(await bot.stop() == nil)
+    }
+
+    @Test("the pending count (for /metrics) is right after sends, failures and a restart, and reads only unsent rows")
+    func pendingCount() async throws {
+        let test = try TestBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        let other = try #require(Self.otherRoom)
+        let store = try test.openStore()
+        try await store.enqueue(message("x.refused"), now: 1)
+        try await store.enqueue(message("x.sent"), now: 2)
+        try await store.enqueue(message("y.retried", in: other), now: 3)
+        #expect(try await Outbox(store: store, clock: test.clock).pendingCount() == 3)
+        test.homeserver.on(
+            .put, "/send/m.room.message/x.refused",
+            repeating: ScriptedHomeserver.reply(403, #"{"errcode":"M_FORBIDDEN","error":"User not in room"}"#))
+        test.homeserver.on(.put, "/send/m.room.message/x.sent", repeating: try Fixture.response("send"))
+        test.homeserver.on(
+            .put, "/send/m.room.message/y.retried", ScriptedHomeserver.reply(502, "Bad Gateway"),
+            repeating: try Fixture.response("send"))
+        let bot = try test.start()
+        try await eventually("one is refused, one sent, one waits to retry") {
+            let sent = try await store.transactionState("x.sent") != .unsent
+            let refused = try await store.transactionState("x.refused") == .failed
+            return sent && refused && test.homeserver.requests(.put, "/y.retried").count == 1
+        }
+        #expect(try await bot.services.outbox.pendingCount() == 1)
+        let scrape = bot.services.metrics.render(
+            lastSync: nil, now: test.clock.now, outboxPending: try await bot.services.outbox.pendingCount())
+        #expect(scrape.contains("fedbot_outbox_pending 1"))
+        #expect(await bot.stop() == nil)
+
+        let restarted = try test.start()
+        #expect(try await restarted.services.outbox.pendingCount() <= 1)
+        try await eventually("after the restart the waiting one is sent") {
+            try await restarted.services.outbox.pendingCount() == 0
+        }
+        #expect(try await store.transactionState("y.retried") != .unsent)
+        #expect(await restarted.stop() == nil)
+
+        let plan = try await store.queryPlan(BotStore.unsentCountSQL)
+        #expect(plan.joined().contains("COVERING INDEX outbox_unsent"), "counted in the index: \(plan)")
     }
 }

@@ -52,7 +52,7 @@ struct TestBot: Sendable {
             configuration: ServiceGroupConfiguration(
                 services: built.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 logger: logger))
-        return RunningBot(group: group, task: Task { try await group.run() })
+        return RunningBot(group: group, task: Task { try await group.run() }, services: built)
     }
 
     /// Starts the bot and waits until its first sync is stored.
@@ -78,12 +78,36 @@ struct TestBot: Sendable {
 struct RunningBot: Sendable {
     let group: ServiceGroup
     let task: Task<Void, any Error>
+    /// What `buildServices` made (the outbox, the metrics).
+    let services: FedBotServices
 
     /// Graceful shutdown; returns the group's error, if any.
     @discardableResult
     func stop() async -> (any Error)? {
         await group.triggerGracefulShutdown()
         return await result()
+    }
+
+    /// Graceful shutdown without moving the clock: whether the group ended, without an error, within `limit`
+    /// of real time. When it did not end, the clock is moved a day ahead so that the test can end.
+    func stopsPromptly(clock: ManualClock, within limit: Duration = .seconds(2)) async -> Bool {
+        let stopped = Locked(false)
+        let stopping = Task {
+            let error = await stop()
+            stopped.withLock { $0 = true }
+            return error
+        }
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, !stopped.withLock({ $0 }) {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        let prompt = stopped.withLock { $0 }
+        while !stopped.withLock({ $0 }) {
+            clock.advance(by: .seconds(86_400))
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let error = await stopping.value
+        return prompt && error == nil
     }
 
     /// Waits for the group to end by itself.

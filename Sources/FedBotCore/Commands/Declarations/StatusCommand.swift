@@ -36,6 +36,21 @@ public struct StatusReply: RenderableReply {
     public var mutedServers: Int?
     /// Set when the watcher's state file (`fedbot fed` reads the running bot's) is missing or unreadable.
     public var stateFile: StateFileProblem?
+    /// Messages the outbox gave up on lately, by room.
+    public var undelivered: [Undelivered] = []
+
+    /// Messages to one room that could not be delivered: how many, and why the first of them failed.
+    public struct Undelivered: Sendable, Equatable {
+        public var room: String
+        public var count: Int
+        public var reason: String
+
+        public init(room: String, count: Int, reason: String) {
+            self.room = room
+            self.count = count
+            self.reason = reason
+        }
+    }
 
     public init(
         homeserver: Check, adminAPI: Check, federation: (failing: Int, total: Int)?, watcherEnabled: Bool,
@@ -82,6 +97,10 @@ public struct StatusReply: RenderableReply {
             var text: Inline = "Open incidents: \(CountText.format(openIncidents))"
             if let mutedServers, mutedServers > 0 { text = text + " (\(CountText.format(mutedServers)) muted)" }
             lines.append(text)
+        }
+        for item in undelivered {
+            lines.append(
+                "\(CountText.plural(item.count, "message")) could not be delivered to \(item.room): \(item.reason)")
         }
         return Reply([.line(title), .bullets(lines)])
     }
