@@ -56,6 +56,7 @@ public func buildServices(
                     clock: clock, bot: config.bot, logger: logger),
             ]
             if let watcher { services.append(watcher) }
+            services.append(RoomJoiner(rooms: rooms, matrix: clients.matrix, clock: clock, logger: logger))
             return services
         }, logger: logger)
     var services: [any Service] = [
