@@ -62,7 +62,9 @@ public actor RoomDirectory {
             record(reference, id: id, role: role)
             joinedIDs.insert(id)
             pendingJoins.remove(index)
-            logger.info("Joined room", metadata: ["room": "\(reference)", "id": "\(id)", "role": "\(role)"])
+            logger.info(
+                "Joined room",
+                metadata: ["room": "\(reference)", "id": "\(LogText.sanitized(id.rawValue))", "role": "\(role)"])
         } catch {
             let transient = (error as? MatrixError)?.isTransient ?? false
             if transient { pendingJoins.insert(index) } else { pendingJoins.remove(index) }
@@ -126,7 +128,10 @@ public actor RoomDirectory {
             guard let pinned = aliasesToIDs[alias.rawValue], await resolve(alias) == roomID else { continue }
             logger.warning(
                 "Declining an invite to the room a configured alias names now: the alias is pinned to the room it named first; restart fedbot to follow it",
-                metadata: ["alias": "\(alias)", "pinned": "\(pinned)", "invited": "\(roomID)"])
+                metadata: [
+                    "alias": "\(alias)", "pinned": "\(LogText.sanitized(pinned.rawValue))",
+                    "invited": "\(LogText.sanitized(roomID.rawValue))",
+                ])
         }
         return false
     }

@@ -16,7 +16,10 @@ extension SyncService {
                 } catch {
                     logger.warning(
                         "Could not join after an invite",
-                        metadata: ["room": "\(roomID)", "error": "\(LogText.sanitized("\(error)"))"])
+                        metadata: [
+                            "room": "\(LogText.sanitized(roomID.rawValue))",
+                            "error": "\(LogText.sanitized("\(error)"))",
+                        ])
                 }
             } else {
                 let sender = invite.events.first {
