@@ -30,7 +30,8 @@ public func buildServices(
     let store = try BotStore(path: config.storage.path)
     let outbox = Outbox(store: store, clock: clock)
     let inbox = CommandInbox(store: store, outbox: outbox, clock: clock)
-    let rooms = RoomDirectory(adminRooms: config.bot.rooms, noticeRooms: config.notices.rooms, logger: logger)
+    let rooms = RoomDirectory(
+        adminRooms: config.bot.rooms, noticeRooms: config.notices.rooms, clock: clock, logger: logger)
     let health = BotHealth()
     let watcher =
         config.notices.rooms.isEmpty

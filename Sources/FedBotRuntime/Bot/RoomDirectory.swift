@@ -21,10 +21,13 @@ public actor RoomDirectory {
     private var pendingJoins: Set<Int> = []
     private var encrypted: Set<RoomID> = []
     private let logger: Logger
+    /// Rings when a room becomes an admin room after start-up (a background join, an invite).
+    private nonisolated let adminRoomsChanged: Wakeup
 
-    public init(adminRooms: [RoomReference], noticeRooms: [RoomReference], logger: Logger) {
+    public init(adminRooms: [RoomReference], noticeRooms: [RoomReference], clock: any BotClock, logger: Logger) {
         configured = adminRooms.map { ($0, Role.admin) } + noticeRooms.map { ($0, Role.notices) }
         self.logger = logger
+        self.adminRoomsChanged = Wakeup(clock: clock)
         for (reference, role) in configured {
             if case .id(let id) = reference { resolved[id, default: []].insert(role) }
         }
@@ -94,7 +97,27 @@ public actor RoomDirectory {
             if let pinned = aliasesToIDs[alias.rawValue], pinned != id { return }
             aliasesToIDs[alias.rawValue] = id
         }
-        resolved[id, default: []].insert(role)
+        if resolved[id, default: []].insert(role).inserted, role == .admin { adminRoomsChanged.signal() }
+    }
+
+    /// Runs `operation` (a sync long-poll) unless the admin rooms change from `current` first: then cancels
+    /// it and returns nil, so that the caller re-uploads its sync filter before it syncs again (a long-poll
+    /// with the old filter would skip the new room's events for good).
+    public nonisolated func untilAdminRoomsChange<T: Sendable>(
+        from current: Set<RoomID>, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask { [adminRoomsChanged] in
+                while !Task.isCancelled {
+                    if await self.adminRoomIDs != current { return nil }
+                    await adminRoomsChanged.wait(timeout: .seconds(3600))
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
     }
 
     /// Room IDs where commands are accepted.

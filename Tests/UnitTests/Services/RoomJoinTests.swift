@@ -52,7 +52,8 @@ import Testing
     @Test("an alias that could not be resolved at start is pinned at its first resolution")
     func aliasPinnedAtFirstResolution() async throws {
         let alias = try #require(RoomAlias(Self.alias))
-        let directory = RoomDirectory(adminRooms: [.alias(alias)], noticeRooms: [], logger: TestBot.quietLogger)
+        let directory = RoomDirectory(
+            adminRooms: [.alias(alias)], noticeRooms: [], clock: ManualClock(), logger: TestBot.quietLogger)
         let first = try #require(RoomID("!first:127.0.0.1:12754"))
         let evil = try #require(RoomID(Self.evil))
         #expect(await directory.isConfigured(first, resolve: { _ in nil }) == false)
@@ -85,6 +86,38 @@ import Testing
         #expect(test.homeserver.requests(.post, "/join/").count == 5)
         let notice = try #require(test.homeserver.requests(.put, "/send/").first)
         #expect(notice.path.contains("/rooms/\(Fixture.Lab.adminRoom)/send/"))
+        #expect(await bot.stop() == nil)
+    }
+
+    @Test("an alias room joined in the background during a long-poll: the sync filter is re-uploaded at once")
+    func filterFollowsBackgroundJoin() async throws {
+        var test = try TestBot()
+        defer { test.cleanUp() }
+        test.config.bot.rooms = [.alias(try #require(RoomAlias(Self.alias)))]
+        let badGateway = ScriptedHomeserver.reply(502, "<html>Bad Gateway</html>")
+        // Synapse answers 502 for a while: neither the join (twice 4 attempts) nor the alias's resolution
+        // works at start.
+        test.homeserver.on(.post, "/join/", badGateway, badGateway, badGateway, badGateway)
+        test.homeserver.on(.post, "/join/", badGateway, badGateway, badGateway, badGateway)
+        test.homeserver.on(.get, "/directory/room/", repeating: badGateway)
+        try test.scriptStartUp()
+        let bot = try test.start()
+        let store = try test.openStore()
+        try await eventually("the first sync is stored") {
+            test.clock.advance(by: .milliseconds(100))
+            return try await store.value(BotStore.Key.nextBatch) != nil
+        }
+        try await eventually("the long-poll is waiting") { test.homeserver.requests(.get, "/sync").count == 2 }
+        #expect(test.homeserver.requests(.post, "/filter").count == 1)
+        try await eventually("the room is joined and the filter re-uploaded", within: .seconds(15)) {
+            test.clock.advance(by: .seconds(1))
+            return test.homeserver.requests(.post, "/filter").count == 2
+        }
+        let filter = try #require(test.homeserver.requests(.post, "/filter").last?.json)
+        #expect(filter["room"]?["rooms"] == .array([.string(Fixture.Lab.adminRoom.rawValue)]))
+        try await eventually("the sync goes on with the new filter") {
+            test.homeserver.requests(.get, "/sync").count == 3
+        }
         #expect(await bot.stop() == nil)
     }
 }
