@@ -131,6 +131,8 @@ public final class WatcherService: Service, Sendable {
             try await self.recheck(absent, state: state, total: scan.total)
         }
         requests += recheck.requests
+        // A re-check cut short by shutdown may have swallowed the cancellation as a failed look-up.
+        try Self.checkStopping()
         failing.merge(recheck.failing) { first, _ in first }
         let cleared = recheck.cleared
 
