@@ -34,7 +34,8 @@ public func buildServices(
         authorizer: Authorizer(operators: Set(config.bot.operators), minPowerLevel: config.bot.minPowerLevel),
         matrix: clients.matrix)
     let inbox = CommandInbox(store: store, outbox: outbox, clock: clock, gate: gate)
-    let rooms = RoomDirectory(adminRooms: config.bot.rooms, noticeRooms: config.notices.rooms, logger: logger)
+    let rooms = RoomDirectory(
+        adminRooms: config.bot.rooms, noticeRooms: config.notices.rooms, clock: clock, logger: logger)
     let health = BotHealth()
     let watcher =
         config.notices.rooms.isEmpty
@@ -62,6 +63,7 @@ public func buildServices(
                     clock: clock, bot: config.bot, logger: logger),
             ]
             if let watcher { services.append(watcher) }
+            services.append(RoomJoiner(rooms: rooms, matrix: clients.matrix, clock: clock, logger: logger))
             return services
         }, logger: logger)
     var services: [any Service] = [

@@ -36,7 +36,12 @@ struct BotStartup: Sendable {
         }
         let identity = BotIdentity(userID: whoami.userID, deviceID: whoami.deviceID)
         try await store.setValue(identity.userID.rawValue, for: BotStore.Key.userID)
-        logger.info("Logged in", metadata: ["user": "\(identity.userID)", "device": "\(whoami.deviceID ?? "none")"])
+        logger.info(
+            "Logged in",
+            metadata: [
+                "user": "\(LogText.sanitized(identity.userID.rawValue))",
+                "device": "\(LogText.sanitized(whoami.deviceID ?? "none"))",
+            ])
         if whoami.deviceID == nil {
             logger.warning(
                 "The access token has no device: retries after a crash are still deduplicated per token, but a new token loses that"

@@ -1,3 +1,4 @@
+import FedBotCore
 import FedBotModels
 import Logging
 import MatrixClient
@@ -14,18 +15,30 @@ extension SyncService {
                     logger.info("Joined a configured room after an invite", metadata: ["room": "\(roomID)"])
                 } catch {
                     logger.warning(
-                        "Could not join after an invite", metadata: ["room": "\(roomID)", "error": "\(error)"])
+                        "Could not join after an invite",
+                        metadata: [
+                            "room": "\(LogText.sanitized(roomID.rawValue))",
+                            "error": "\(LogText.sanitized("\(error)"))",
+                        ])
                 }
             } else {
-                let inviter = invite.events.first {
+                let sender = invite.events.first {
                     $0.type == "m.room.member" && $0.content["membership"]?.string == "invite"
                 }?.sender
                 logger.info(
                     "Declining an invite to a room that is not configured",
-                    metadata: ["room": "\(roomID)", "inviter": "\(inviter ?? "?")"])
+                    metadata: ["room": "\(LogText.sanitized(roomID.rawValue))", "inviter": "\(Self.inviter(sender))"])
                 try? await matrix.leave(roomID, reason: "fedbot only joins the rooms in its configuration")
             }
         }
+    }
+
+    /// An invite's sender for the log: a valid user ID (escaped all the same: its localpart may hold control
+    /// characters), or "invalid" with an escaped, shortened form of what the invite claimed.
+    static func inviter(_ sender: String?) -> String {
+        guard let sender else { return "?" }
+        guard let user = UserID(sender) else { return "invalid: " + LogText.sanitized(sender, maxLength: 64) }
+        return LogText.sanitized(user.rawValue)
     }
 
     /// Notices encryption being turned on in an admin room.

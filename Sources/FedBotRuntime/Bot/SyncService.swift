@@ -71,10 +71,15 @@ public struct SyncService: Service {
                     // A configured room was joined after an invite: let its events through.
                     filter = try await uploadFilter(for: me)
                 }
-                let (position, wait, filterID) = (since, timeout, filter.id)
-                response = try await cancelWhenGracefulShutdown {
-                    try await matrix.sync(filter: filterID, since: position, timeout: wait)
+                let (position, wait, filterID, filterRooms) = (since, timeout, filter.id, filter.rooms)
+                let answer = try await cancelWhenGracefulShutdown { [rooms, matrix] in
+                    try await rooms.untilAdminRoomsChange(from: filterRooms) {
+                        try await matrix.sync(filter: filterID, since: position, timeout: wait)
+                    }
                 }
+                // A room became an admin room during the long-poll: new filter first, same position.
+                guard let answer else { continue }
+                response = answer
                 timeout = pollTimeout
             } catch is CancellationError {
                 break

@@ -9,10 +9,10 @@ import Synchronization
 
 /// Polls federation every `notices.interval` and posts notices to the notice rooms through the outbox.
 ///
-/// A poll never downloads every destination: it asks for the failing ones only (failing-first paging,
-/// aware of where the database sorts NULLs), re-checks open incidents that the scan did not return,
-/// and looks up shared rooms for new failures only. The state machine (`WatcherMachine`) decides; the new
-/// state and the notices are stored in one transaction.
+/// A poll never downloads every destination for itself: it asks for the failing ones only (failing-first
+/// paging, aware of where the database sorts NULLs), re-checks open incidents that the scan did not return
+/// (a few one by one, many in one walk: see `recheck`), and looks up shared rooms for new failures only.
+/// The state machine (`WatcherMachine`) decides; the new state and the notices are stored in one transaction.
 public final class WatcherService: Service, Sendable {
     let watcherStore: WatcherStore
     let rooms: RoomDirectory
@@ -80,7 +80,8 @@ public final class WatcherService: Service, Sendable {
                 } catch {
                     metrics?.pollFinished(failing: 0, total: 0, openIncidents: 0, duration: .zero, ok: false)
                     logger.warning(
-                        "Federation poll failed; trying again next interval", metadata: ["error": "\(error)"])
+                        "Federation poll failed; trying again next interval",
+                        metadata: ["error": "\(LogText.sanitized("\(error)"))"])
                 }
                 if stopping.isStopped { break }
                 let elapsed = clock.now - started
@@ -118,34 +119,29 @@ public final class WatcherService: Service, Sendable {
         }
         let state = try await watcherStore.state()
         var requests = 0
-        let scan = try await admin.failingDestinations()
+        // The requests end at once on graceful shutdown: nothing is decided from a poll cut short.
+        let scan = try await cancelWhenGracefulShutdown { [admin] in try await admin.failingDestinations() }
         requests += scan.requests
         var failing = Dictionary(scan.failing.map { ($0.destination, $0) }, uniquingKeysWith: { first, _ in first })
 
-        var cleared: [String: Destination] = [:]
-        // Open incidents the scan did not return: ask for them directly before calling them recovered.
+        // Open incidents the scan did not return: confirm before calling them recovered (in bulk when many).
         // An error keeps them open: a failed request must never look like a recovery.
-        for name in state.incidents.keys.sorted() where failing[name] == nil {
-            guard let server = ServerName(name) else { continue }
-            requests += 1
-            let answer: WatcherMachine.RecheckAnswer
-            do {
-                answer = .destination(try await admin.destination(server))
-            } catch SynapseAdminError.unknownDestination {
-                answer = .unknownDestination
-            } catch {
-                answer = .failed
-            }
-            let outcome = WatcherMachine.recheck(name, incident: state.incidents[name], answer: answer)
-            if let row = outcome.failing { failing[name] = row }
-            if let row = outcome.cleared { cleared[name] = row }
+        let absent = state.incidents.keys.sorted().filter { failing[$0] == nil }
+        let recheck = try await cancelWhenGracefulShutdown {
+            try await self.recheck(absent, state: state, total: scan.total)
         }
+        requests += recheck.requests
+        // A re-check cut short by shutdown may have swallowed the cancellation as a failed look-up.
+        try Self.checkStopping()
+        failing.merge(recheck.failing) { first, _ in first }
+        let cleared = recheck.cleared
 
         // Shared rooms for destinations the watcher has not seen failing before.
         var sharedRooms: [String: Int] = [:]
         let new = failing.keys.filter { state.incidents[$0] == nil }.sorted().prefix(roomLookupsPerPoll)
         for name in new {
             guard let server = ServerName(name) else { continue }
+            try Self.checkStopping()
             requests += 1
             if let total = try? await admin.destinationRooms(server, limit: 1).total { sharedRooms[name] = total }
         }

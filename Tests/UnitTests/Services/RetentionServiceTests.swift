@@ -151,13 +151,19 @@ import Testing
         for entry in try await store.unsentMessages(limit: 1000) {
             try await store.markSent(entry.id, eventID: "$sent", now: now)
         }
-        let hourly = { test.clock.pendingSleeps.contains(.seconds(3600)) }
+        let hourly = { test.clock.pendingSleeps.contains(Retention.interval) }
         try await eventually("the maintenance waits for the next hour") { hourly() }
-        test.clock.advance(by: .seconds(3600))
+        test.clock.advance(by: Retention.interval)
         try await eventually("the maintenance pruned and waits again") { hourly() }
         #expect(try await store.outboxCount().total == 20, "young rows stay")
         test.clock.advance(by: .seconds(8 * 86400))
-        try await eventually("the hourly prune removed them") { try await store.outboxCount().total == 0 }
+        // Another service sleeps an hour too (the room joiner's wait), so the maintenance may have been
+        // between two sleeps when the clock jumped: the next hour's prune must remove them then.
+        try await eventually("an hourly prune removed them") {
+            if try await store.outboxCount().total == 0 { return true }
+            if hourly() { test.clock.advance(by: Retention.interval) }
+            return false
+        }
         #expect(await bot.stop() == nil)
     }
 }

@@ -36,7 +36,9 @@ struct TestBot: Sendable {
         homeserver.on(.get, "/sync", try Fixture.response("sync-initial"))
     }
 
-    var logger: Logger {
+    var logger: Logger { Self.quietLogger }
+
+    static var quietLogger: Logger {
         var logger = Logger(label: "fedbot-test")
         logger.logLevel = .critical
         return logger
