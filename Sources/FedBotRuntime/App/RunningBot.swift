@@ -21,9 +21,26 @@ public struct RunningBot: Sendable {
         return RunningBot(services: services, group: group, task: Task { try await group.run() })
     }
 
-    /// Shuts the services down gracefully and waits until they have stopped.
-    public func stop() async {
+    /// Shuts the services down gracefully, waits until they have stopped, and returns the group's error
+    /// (nil after a clean shutdown).
+    @discardableResult
+    public func stop() async -> (any Error)? {
         await group.triggerGracefulShutdown()
-        _ = try? await task.value
+        return await result()
+    }
+
+    /// Cancels the services at once, without a graceful shutdown.
+    public func cancel() {
+        task.cancel()
+    }
+
+    /// Waits until the services end by themselves (a fatal error, or a shutdown begun elsewhere).
+    public func result() async -> (any Error)? {
+        do {
+            try await task.value
+            return nil
+        } catch {
+            return error
+        }
     }
 }

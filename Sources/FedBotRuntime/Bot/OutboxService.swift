@@ -40,7 +40,33 @@ public struct OutboxService: Service {
         self.metrics = metrics
     }
 
+    /// How long the last flush may keep a send in flight once shutdown began (a stalled request would
+    /// otherwise hold the process until its timeout). The message stays queued for the restart.
+    static let shutdownGrace: Duration = .seconds(3)
+
     public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await sendUntilStopped() }
+            group.addTask { await endAfterShutdownGrace() }
+            // Whichever ends first ends the other: normally the sender's last flush; after the grace, the
+            // send still in flight is cancelled.
+            await group.next()
+            group.cancelAll()
+        }
+        logger.info("Outbox stopped")
+    }
+
+    private func endAfterShutdownGrace() async {
+        do {
+            try await gracefulShutdown()
+            try await clock.sleep(for: Self.shutdownGrace)
+            logger.notice("A send was still in flight at shutdown; it stays queued and goes out after the restart")
+        } catch {
+            // Cancelled: the sender finished, or the whole service was cancelled.
+        }
+    }
+
+    private func sendUntilStopped() async {
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
             var schedule = RetrySchedule()
@@ -55,7 +81,6 @@ public struct OutboxService: Service {
             stopping.stop()
             outbox.notify()
         }
-        logger.info("Outbox stopped")
     }
 
     /// When rooms may be sent to again.

@@ -74,6 +74,32 @@ import Testing
         #expect(try await test.openStore().transactionState("fedbot.reply.$failing") == .unsent, "kept for later")
     }
 
+    @Test("a send that hangs at shutdown is given up after the grace period and stays queued")
+    func stalledSend() async throws {
+        let test = try TestBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        try await test.openStore().enqueue(notice("fedbot.reply.$stalled"), now: 1)
+        test.homeserver.on(.put, "/send/")  // no answer: the request hangs
+        let bot = try await test.startReady()
+        try await eventually("the send is in flight") { test.homeserver.requests(.put, "/send/").count == 1 }
+        let stopped = Locked(false)
+        let stopping = Task {
+            let error = await bot.stop()
+            stopped.withLock { $0 = true }
+            return error
+        }
+        try await eventually("shutdown waits out the grace on the bot's clock") {
+            test.clock.pendingSleeps.contains(OutboxService.shutdownGrace)
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!stopped.withLock { $0 }, "the send in flight gets its grace period")
+        test.clock.advance(by: OutboxService.shutdownGrace)
+        try await eventually("the bot stops once the grace is over") { stopped.withLock { $0 } }
+        #expect(await stopping.value == nil)
+        #expect(try await test.openStore().transactionState("fedbot.reply.$stalled") == .unsent, "kept for later")
+    }
+
     @Test("shutdown ends the start-up retry while the homeserver cannot be reached")
     func startupRetry() async throws {
         let test = try TestBot()

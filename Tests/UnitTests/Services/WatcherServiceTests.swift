@@ -115,7 +115,7 @@ import Testing
             }
             let first = await group.next() ?? false
             // Not stopped in time: cancel the bot so that the test ends.
-            if !first { bot.task.cancel() }
+            if !first { bot.cancel() }
             group.cancelAll()
             return first
         }

@@ -49,12 +49,7 @@ struct TestBot: Sendable {
 
     /// Builds and starts the bot's services.
     func start() throws -> RunningBot {
-        let built = try buildServices(config: config, logger: logger, transport: homeserver, clock: clock)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: built.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                logger: logger))
-        return RunningBot(group: group, task: Task { try await group.run() }, services: built)
+        try RunningBot.start(config: config, logger: logger, transport: homeserver, clock: clock)
     }
 
     /// Starts the bot and waits until its first sync is stored.
@@ -77,19 +72,7 @@ struct TestBot: Sendable {
     }
 }
 
-struct RunningBot: Sendable {
-    let group: ServiceGroup
-    let task: Task<Void, any Error>
-    /// What `buildServices` made (the outbox, the metrics).
-    let services: FedBotServices
-
-    /// Graceful shutdown; returns the group's error, if any.
-    @discardableResult
-    func stop() async -> (any Error)? {
-        await group.triggerGracefulShutdown()
-        return await result()
-    }
-
+extension RunningBot {
     /// Graceful shutdown without moving the clock: whether the group ended, without an error, within `limit`
     /// of real time. When it did not end, the clock is moved a day ahead so that the test can end.
     func stopsPromptly(clock: ManualClock, within limit: Duration = .seconds(2)) async -> Bool {
@@ -110,15 +93,5 @@ struct RunningBot: Sendable {
         }
         let error = await stopping.value
         return prompt && error == nil
-    }
-
-    /// Waits for the group to end by itself.
-    func result() async -> (any Error)? {
-        do {
-            try await task.value
-            return nil
-        } catch {
-            return error
-        }
     }
 }
