@@ -7,7 +7,8 @@ public import ServiceLifecycle
 
 /// Sends the outbox, each message with its own transaction ID, in order within each room: a room waiting
 /// to retry holds back only its own later messages (an edit never overtakes its original), never another
-/// room's. After a transport error or a 5xx the same transaction is retried with backoff, up to
+/// room's. While the homeserver is away (no answer, a gateway error) a room retries with backoff for as long
+/// as it takes. When Synapse answers a message with a 5xx Matrix error, it is retried up to
 /// `maxAttempts` attempts (kept in the store, so a restart does not start over); then the message is given
 /// up on. A message the server refuses for good (403 not in room, 413 too large, 400) is given up on at
 /// once. A 429 pauses every room as long as the server asks (at most a minute, capped where the error is
@@ -89,6 +90,8 @@ public struct OutboxService: Service {
         var rooms: [RoomID: Timestamp] = [:]
         /// A 429: no room is sent to before this.
         var everyRoom: Timestamp?
+        /// Failed tries in a row per room, counted or not (for the backoff while the homeserver is away).
+        var streaks: [RoomID: Int] = [:]
 
         var nextDue: Timestamp? { ([everyRoom].compactMap { $0 } + rooms.values).min() }
 
@@ -116,11 +119,13 @@ public struct OutboxService: Service {
             var progress = false
             for entry in batch where !waiting.contains(entry.roomID) {
                 if stopping.isStopped { return }
-                switch await send(entry) {
+                switch await send(entry, streak: schedule.streaks[entry.roomID, default: 0]) {
                 case .done:
+                    schedule.streaks[entry.roomID] = nil
                     progress = true
                 case .retry(let wait):
                     schedule.rooms[entry.roomID] = clock.now + wait
+                    schedule.streaks[entry.roomID, default: 0] += 1
                     waiting.insert(entry.roomID)
                 case .holdRoom:
                     waiting.insert(entry.roomID)
@@ -149,7 +154,8 @@ public struct OutboxService: Service {
         case stop
     }
 
-    func send(_ entry: OutboxEntry) async -> Outcome {
+    /// `streak`: the room's failed tries in a row so far (the backoff grows with it).
+    func send(_ entry: OutboxEntry, streak: Int = 0) async -> Outcome {
         let content: Data
         switch await resolveReferences(entry) {
         case .ready(let data): content = data
@@ -169,9 +175,20 @@ public struct OutboxService: Service {
                 "Rate limited; every room waits",
                 metadata: ["txn": "\(entry.transactionID)", "error": "\(error)", "retry_in": "\(wait)"])
             return .pauseAll(wait)
+        } catch let error as MatrixError where error.isTransient && !Self.isAnswer(error) {
+            // The homeserver is not answering (down, restarting, a proxy's gateway error): no fault of this
+            // message, so nothing counts against it and nothing is given up; the room retries with backoff.
+            let wait = Self.backoff(afterAttempt: streak + 1)
+            logger.notice(
+                "Homeserver not answering; the room waits",
+                metadata: [
+                    "txn": "\(entry.transactionID)", "room": "\(entry.roomID)", "error": "\(error)",
+                    "retry_in": "\(wait)",
+                ])
+            return .retry(wait)
         } catch let error as MatrixError where error.isTransient && attempt < Self.maxAttempts {
             try? await outbox.markAttempt(entry.id)
-            let wait = Self.backoff(afterAttempt: attempt)
+            let wait = Self.backoff(afterAttempt: max(attempt, streak + 1))
             logger.notice(
                 "Sending delayed; the room waits",
                 metadata: [
@@ -193,6 +210,13 @@ public struct OutboxService: Service {
             logger.error("Sending failed", metadata: ["error": "\(error)"])
             return .stop
         }
+    }
+
+    /// Whether the homeserver itself answered with a Matrix error (its 5xx has an `errcode`): that failure
+    /// belongs to the message and counts toward `maxAttempts`. Timeouts, refused connections and a reverse
+    /// proxy's gateway pages say only that the homeserver is away, and never give a message up.
+    static func isAnswer(_ error: MatrixError) -> Bool {
+        error.kind == .http && error.errcode != nil
     }
 
     /// What `!fed status` shows: the server's answer without the request (the room is shown beside it).

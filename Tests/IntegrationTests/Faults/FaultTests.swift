@@ -69,10 +69,12 @@ struct FaultTests {
 
     /// Sets the fault, sends `!fed list` as alice and waits (bounded) until the fault has hit the bot's requests.
     static func underFault(_ c: FaultCase, _ bot: FaultBot) async throws -> String {
+        // Counted before the fault is set: a request may meet it at once.
+        let faultedBefore = try await bot.proxy.stats().faulted
         try await bot.proxy.set(c.fault, method: c.method, path: c.path)
         if c.target == .sync {
             // The long-poll under way was forwarded before the fault: a message ends it, and the next sync meets it.
-            let before = try await bot.proxy.stats().faulted
+            let before = faultedBefore
             try await bot.alice.say(bot.room, "nudge")
             #expect(await waitFaulted(bot, above: before, timeout: .seconds(15)), "\(c): no /sync met the fault")
         }

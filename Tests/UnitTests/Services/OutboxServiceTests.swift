@@ -102,6 +102,35 @@ import Testing
     static let serverError = ScriptedHomeserver.reply(
         500, #"{"errcode":"M_UNKNOWN","error":"Internal server error"}"#)
 
+    static let gatewayError = ScriptedHomeserver.reply(502, "<html>502 Bad Gateway</html>")
+
+    @Test("while the homeserver is away (gateway errors), nothing is given up, however long it takes")
+    func homeserverAwayGivesNothingUp() async throws {
+        let test = try TestBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        let store = try test.openStore()
+        try await store.enqueue(message("x.waiting"), now: 1)
+        let tries = OutboxService.maxAttempts * 3
+        for _ in 0..<tries { test.homeserver.on(.put, "/send/m.room.message/x.waiting", Self.gatewayError) }
+        test.homeserver.on(.put, "/send/m.room.message/x.waiting", repeating: try Fixture.response("send"))
+        let bot = try test.start()
+        for attempt in 1...tries {
+            let wait = OutboxService.backoff(afterAttempt: attempt)
+            try await eventually("try \(attempt) met the gateway error and the room waits \(wait)") {
+                test.sentTransactions.count == attempt && test.clock.pendingSleeps.contains(wait)
+            }
+            #expect(try await store.transactionState("x.waiting") == .unsent)
+            test.clock.advance(by: wait)
+        }
+        try await eventually("it goes out once the homeserver is back") {
+            try await store.transactionState("x.waiting") != .unsent
+        }
+        #expect(try await store.transactionState("x.waiting") != .failed)
+        #expect(test.sentTransactions.count == tries + 1)
+        #expect(await bot.stop() == nil)
+    }
+
     @Test("a room whose messages get 5xx does not hold back another room's reply")
     func roomsDoNotBlockEachOther() async throws {
         let test = try TestBot()
