@@ -78,6 +78,8 @@ public final class WatcherService: Service, Sendable {
                         try await activity.walk(admin, now: clock.now)
                     }
                 } catch {
+                    // Shutdown cut the poll short (nothing was decided from it): not a failure.
+                    if stopping.isStopped || Task.isCancelled { break }
                     metrics?.pollFinished(failing: 0, total: 0, openIncidents: 0, duration: .zero, ok: false)
                     logger.warning(
                         "Federation poll failed; trying again next interval",
