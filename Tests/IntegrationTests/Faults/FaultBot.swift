@@ -66,9 +66,9 @@ struct FaultBot: Sendable {
     }
 
     /// Starts `fedbot run` and waits (bounded) until it has synced once through the proxy (a /sync with `since`).
-    func spawn() async throws -> FaultBotProcess {
-        let process = try FaultBotProcess(
-            arguments: ["run", "--config", directory + "/fedbot.yaml"], directory: directory)
+    func spawn() async throws -> BotProcess {
+        let process = try BotProcess(
+            arguments: ["run", "--config", directory + "/fedbot.yaml"], environment: [:], directory: directory)
         let startedAt = try await proxy.stats().requests
         let deadline = ContinuousClock.now + .seconds(40)
         while ContinuousClock.now < deadline {
@@ -85,7 +85,7 @@ struct FaultBot: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         process.signal(SIGKILL)
-        throw FaultTierError("the bot did not sync through the proxy within 40 s:\n\(process.text.suffix(3000))")
+        throw HarnessError("the bot did not sync through the proxy within 40 s:\n\(process.text.suffix(3000))")
     }
 
     /// Replies from the bot to `eventID`, counted.
@@ -98,47 +98,7 @@ struct FaultBot: Sendable {
     }
 }
 
-struct FaultTierError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// `fedbot` as a child process with its output collected (like BotHarness's `BotProcess`).
-final class FaultBotProcess: @unchecked Sendable {
-    let process = Process()
-    private let output = Pipe()
-    private let lock = NSLock()
-    private var collected = Data()
-
-    static var executable: String {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fedbot")
-                .path,
-            Lab.repositoryRoot + "/.build/debug/fedbot",
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
-    }
-
-    init(arguments: [String], directory: String) throws {
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = output
-        process.standardError = output
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.withLock { self.collected.append(data) }
-        }
-        try process.run()
-    }
-
-    var text: String { lock.withLock { String(decoding: collected, as: UTF8.self) } }
-
-    func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
-    }
-
+extension BotProcess {
     /// Sends SIGTERM and waits up to `limit` (then SIGKILL); the exit status (nil: killed) and how long it took.
     func terminate(limit: Duration = .seconds(10)) async -> (status: Int32?, took: Duration) {
         let clock = ContinuousClock()
@@ -154,9 +114,5 @@ final class FaultBotProcess: @unchecked Sendable {
             return (nil, took)
         }
         return (process.terminationStatus, took)
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
