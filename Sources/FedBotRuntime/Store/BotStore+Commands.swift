@@ -88,15 +88,6 @@ extension BotStore {
         }
     }
 
-    /// Forgets answered commands older than `cutoff` (their events are far older than `max_command_age`).
-    public func pruneCommands(before cutoff: Int64) async throws {
-        try await write { db in
-            try db.execute(
-                sql: "DELETE FROM commands WHERE state = 'done' AND followup IS NULL AND received_at < ?",
-                arguments: [cutoff])
-        }
-    }
-
     /// A command row with its IDs typed again (they were valid when recorded).
     static func command(_ row: Row) throws -> StoredCommand {
         let (event, room, sender) = (row["event_id"] as String, row["room_id"] as String, row["sender"] as String)
