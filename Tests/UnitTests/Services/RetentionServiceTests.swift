@@ -27,14 +27,20 @@ import Testing
         }
     }
 
-    @Test("the body of a command from someone who may not command the bot never reaches the state file")
-    func refusedBodyNotStored() async throws {
+    /// A bot with no operators, whose room's `m.room.create` and power levels are the recorded lab's.
+    static func botWithoutOperators() throws -> TestBot {
         let test = try TestBot(operators: [])
-        defer { test.cleanUp() }
         try test.scriptStartUp()
         test.homeserver.on(.get, "/state/m.room.create", repeating: try Fixture.response("state-create"))
         test.homeserver.on(.get, "/state/m.room.power_levels", repeating: try Fixture.response("state-power-levels"))
         test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
+        return test
+    }
+
+    @Test("the body of a command from someone who may not command the bot never reaches the state file")
+    func refusedBodyNotStored() async throws {
+        let test = try Self.botWithoutOperators()
+        defer { test.cleanUp() }
         let bot = try await test.startReady()
         test.homeserver.on(
             .get, "/sync", try syncCommand(body: "!fed list secret-d0c4f1", sender: "@mallory:127.0.0.1:12754"))
@@ -65,12 +71,8 @@ import Testing
 
     @Test("after the sync shows someone promoted, their next command is kept and answered")
     func promotionSeenBySync() async throws {
-        let test = try TestBot(operators: [])
+        let test = try Self.botWithoutOperators()
         defer { test.cleanUp() }
-        try test.scriptStartUp()
-        test.homeserver.on(.get, "/state/m.room.create", repeating: try Fixture.response("state-create"))
-        test.homeserver.on(.get, "/state/m.room.power_levels", repeating: try Fixture.response("state-power-levels"))
-        test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
         let bot = try await test.startReady()
         test.homeserver.on(.get, "/sync", sync("s30_1", message("$m1", "!fed help")))
         try await eventually("the refusal is sent") { test.sentTransactions == ["fedbot.reply.$m1"] }
