@@ -57,3 +57,35 @@ public enum LabVerdict: String, Codable, Sendable, CaseIterable {
     case yellow
     case red
 }
+
+/// What `scripts/lab internet-check` found: the small internet probed from outside (DNS over UDP and TCP, TLS with
+/// the lab CA, key signatures), without the bot.
+public struct LabInternetCheck: Codable, Sendable, Equatable {
+    /// One probe.
+    public struct Probe: Codable, Sendable, Equatable {
+        public var check: String
+        public var ok: Bool
+        /// The error when the probe could not run.
+        public var detail: String
+        public var elapsed: Double
+
+        enum CodingKeys: String, CodingKey {
+            case check, ok, detail
+            case elapsed = "elapsed_s"
+        }
+    }
+
+    /// True when every probe passed.
+    public var ok: Bool
+    public var results: [Probe]
+}
+
+extension Lab {
+    /// Probes the small internet (`LabOptions(internet: true)`) from outside: that the lab serves what its case
+    /// table says, independent of the bot.
+    public func internetCheck() async throws -> LabInternetCheck {
+        try checkRunning()
+        let out = try await run(["internet-check"], timeout: .seconds(60))
+        return try Self.decode(LabInternetCheck.self, from: out, name: "internet-check")
+    }
+}

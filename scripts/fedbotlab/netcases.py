@@ -45,7 +45,7 @@ def certificates(p: Plan) -> None:
     )
     for label, verdict, says, about in (
         ("expired", "red", "expired", "certificate expired 3 days ago"),
-        ("not-yet-valid", "red", "not yet valid", "certificate valid from 30 days from now"),
+        ("not-yet-valid", "red", "not yet valid", "certificate not valid before 30 days from now"),
         ("wrong-name", "red", "not valid for", "certificate for someone-else.lab.test only"),
         ("self-signed", "red", "self-signed", "self-signed certificate (not from the lab CA)"),
         ("expires-soon", "yellow", "expires in", "certificate expires in 5 days (and 12 hours)"),
