@@ -16,12 +16,14 @@ public struct LabInternet: Codable, Sendable, Equatable {
     /// The process serving DNS and HTTPS (a child of the lab's supervisor).
     public var pid: Int32
     public var cases: [LabInternetCase]
+    /// Names without cases of their own, for many failing servers at once (benchmarks).
+    public var bulk: LabInternetBulk
 
     enum CodingKeys: String, CodingKey {
         case dns
         case caFile = "ca_file"
         case allowRanges = "allow_ranges"
-        case zone, subnet, pid, cases
+        case zone, subnet, pid, cases, bulk
     }
 
     /// The case for a server name, if the lab has one.
@@ -34,6 +36,15 @@ public struct LabInternet: Codable, Sendable, Equatable {
         guard let colon = dns.lastIndex(of: ":"), let port = Int(dns[dns.index(after: colon)...]) else { return nil }
         return (String(dns[..<colon]), port)
     }
+}
+
+/// Many failing names: each fails exactly like `refused.lab.test` (red `connect`) or `blackhole.lab.test` (red `tls`,
+/// at the timeout).
+public struct LabInternetBulk: Codable, Sendable, Equatable {
+    /// `refused-01.lab.test` … `refused-50.lab.test`.
+    public var refused: [String]
+    /// `blackhole-01.lab.test` … `blackhole-50.lab.test`.
+    public var blackhole: [String]
 }
 
 /// One case of the small internet.

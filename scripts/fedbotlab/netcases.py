@@ -114,7 +114,7 @@ def _well_known_broken(p: Plan) -> None:
         name,
         "yellow",
         "well-known",
-        "well-known",
+        "not a json object",
         "well-known is not JSON (cut short); the fallback to the A record on 8448 works",
     )
     name = p.name("wk-loop")
@@ -130,7 +130,7 @@ def _well_known_broken(p: Plan) -> None:
         name,
         "yellow",
         "well-known",
-        "well-known",
+        "redirects",
         "well-known redirects to itself forever; the fallback to 8448 works",
     )
     p.simple("wk-404")
@@ -204,7 +204,7 @@ def keys(p: Plan, b_server: str | None) -> None:
         (
             "keys-wrong-name",
             "wrong-name",
-            "server_name",
+            "someone-else.lab.test",
             "server_name (and signature) of someone-else.lab.test",
         ),
     ):

@@ -131,6 +131,15 @@ class CaseTableTests(unittest.TestCase):
         self.assertIn(B, {c.server for c in build_plan(PREFIX, B, None).cases})
         self.assertNotIn("v6.lab.test", {c.server for c in build_plan(PREFIX, None, None).cases})
 
+    def test_bulk_names_resolve_like_their_case(self) -> None:
+        p = build_plan(PREFIX, B, None)
+        zone = dnswire.Zone(ZONE, p.records)
+        for kind in ("refused", "blackhole"):
+            self.assertEqual(len(p.bulk[kind]), 50)
+            want = zone.lookup(f"{kind}.{ZONE}", dnswire.TYPES["A"]).answers[0].data
+            for name in p.bulk[kind]:
+                self.assertEqual(zone.lookup(name, dnswire.TYPES["A"]).answers[0].data, want)
+
     def test_listeners_are_distinct_and_on_loopback(self) -> None:
         p = build_plan(PREFIX, B, 23456)
         where = [(lst.address, lst.port) for lst in p.listeners]
