@@ -180,6 +180,7 @@ class KeyTests(unittest.TestCase):
         self.assertNotEqual(wrong["server_name"], name)
         self.assertFalse(netkeys.verifies(wrong, name))
         self.assertTrue(netkeys.verifies(wrong, wrong["server_name"]))
+        self.assertEqual(netkeys.key_document(name, key, "no-keys", now)["verify_keys"], {})
 
     def test_a_changed_field_breaks_the_signature(self) -> None:
         key = netkeys.new_signing_key()
