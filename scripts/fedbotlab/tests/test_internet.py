@@ -10,6 +10,7 @@ import unittest
 
 from fedbotlab import dnswire, netkeys
 from fedbotlab.dnsclient import Reply, parse_reply
+from fedbotlab.netca import LabCA
 from fedbotlab.netplan import CHECKS, GROUPS, VERDICTS, ZONE
 from fedbotlab.nettable import build_plan
 
@@ -196,3 +197,45 @@ class KeyTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CertificateTests(unittest.TestCase):
+    """Each certificate kind against the lab CA, verified as a TLS client would (cryptography's
+    X.509 path validation)."""
+
+    def verify(self, ca: LabCA, pem: bytes, name: str) -> str:
+        from cryptography import x509
+        from cryptography.x509 import verification
+
+        leaf = x509.load_pem_x509_certificate(pem)
+        store = verification.Store([ca.cert])
+        subject: object
+        try:
+            subject = x509.IPAddress(ipaddress.ip_address(name))
+        except ValueError:
+            subject = x509.DNSName(name)
+        verifier = verification.PolicyBuilder().store(store).build_server_verifier(subject)
+        try:
+            verifier.verify(leaf, [])
+            return "ok"
+        except verification.VerificationError as e:
+            return str(e)
+
+    def test_kinds(self) -> None:
+        ca = LabCA.create()
+        name = "good.lab.test"
+        self.assertEqual(self.verify(ca, ca.issue([name]).cert, name), "ok")
+        self.assertEqual(self.verify(ca, ca.issue(["127.0.0.1"]).cert, "127.0.0.1"), "ok")
+        self.assertEqual(self.verify(ca, ca.issue([name], "expires-soon").cert, name), "ok")
+        for kind in ("expired", "not-yet-valid", "wrong-name", "self-signed"):
+            with self.subTest(kind):
+                self.assertNotEqual(self.verify(ca, ca.issue([name], kind).cert, name), "ok")
+
+    def test_expires_soon_has_five_days_left(self) -> None:
+        import datetime
+
+        from cryptography import x509
+
+        cert = x509.load_pem_x509_certificate(LabCA.create().issue(["x"], "expires-soon").cert)
+        left = cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)
+        self.assertEqual(left.days, 5)
