@@ -51,6 +51,19 @@ struct SteadyPollTests {
             #expect(found.index.rows.count == 3_005)
             #expect((0..<5).allSatisfy { names.contains("later-\($0).example") })
             #expect(found.index.rows.first { $0.destination == again }?.failureTs == now + 10)
+            // The orderings it relies on, read directly: the newest failure first with dir=b on SQLite, last of the
+            // failing section with dir=f on PostgreSQL (NULLs sort low on one, high on the other).
+            let newest = try await admin.destinations(
+                DestinationQuery(
+                    from: db == .sqlite ? 0 : 3_003, limit: 3, orderBy: .failureTs,
+                    direction: db == .sqlite ? .backward : .forward))
+            let rows = newest.destinations
+            if db == .sqlite {
+                #expect(rows.prefix(2).map(\.destination) == [again, "later-4.example"])
+            } else {
+                #expect(rows.prefix(2).map(\.destination) == ["later-4.example", again])
+                #expect(rows.count == 3 && rows[2].failureTs == nil)
+            }
 
             _ = try await lab.sql(
                 "INSERT INTO destinations (\(Self.columns)) VALUES ('tied.example', \(cursor), 600000, \(cursor), NULL)"
