@@ -154,7 +154,9 @@ public struct SteadyScan: Sendable {
     /// What sits at `offset`, nil when not seen yet.
     private func kind(_ offset: Int) -> Kind? {
         guard let row = seen[offset] else {
+            // Past the last row (a short page, or the table's size): the end of the list counts as healthy.
             if let end, offset >= end { return .healthy }
+            if let total, offset >= total { return .healthy }
             return nil
         }
         guard let failureTs = row.failureTs else { return .healthy }
