@@ -9,11 +9,12 @@ import Synchronization
 
 /// Polls federation every `notices.interval` and posts notices to the notice rooms through the outbox.
 ///
-/// A poll never downloads every destination for itself: the first one reads the failing ones only (failing-first
-/// paging, aware of where the database sorts NULLs); later ones read only failures newer than the last poll saw
-/// and prove the older ones unchanged (`SteadyScan`: ≤ 2 small requests at any failing count), with a full
-/// failing scan every `consistencyEvery` or whenever that proof fails; it re-checks open incidents that the scan did not return
-/// (a few one by one, many in one walk: see `recheck`), and looks up shared rooms for new failures only.
+/// A poll never downloads every destination for itself: the first one reads the failing ones only
+/// (failing-first paging, aware of where the database sorts NULLs); later ones read only failures newer than
+/// the last poll saw and prove the older ones unchanged (`SteadyScan`: ≤ 2 small requests at any failing
+/// count), with a full failing scan every `consistencyEvery` and whenever that proof fails. A poll re-checks
+/// open incidents that the scan did not return (a few one by one, many in one walk: see `recheck`), and looks
+/// up shared rooms for new failures only.
 /// The state machine (`WatcherMachine`) decides; the new state and the notices are stored in one transaction.
 public final class WatcherService: Service, Sendable {
     let watcherStore: WatcherStore
