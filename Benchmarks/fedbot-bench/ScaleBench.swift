@@ -15,6 +15,8 @@ struct LabContext: Sendable {
     let report: Report
     /// Destinations in A's table now (synthetic ones plus B).
     let size: Int
+    /// Appended to the poll phase's labels (" 30%" when 30% of the destinations fail).
+    var note = ""
 
     var tag: String { db == .sqlite ? "[sqlite]" : "[pg]" }
     var sizeText: String { Self.sizeText(size) }
@@ -42,8 +44,8 @@ func walkAll(_ admin: SynapseAdminClient, pageSize: Int) async throws -> Int {
 /// Section 2: the watcher's poll against a full walk, measured in the same run.
 enum PollBench {
     static func run(_ ctx: LabContext) async throws {
-        let tag = "\(ctx.tag) poll \(ctx.sizeText)"
-        log("== \(ctx.tag) watcher poll at \(ctx.size) destinations")
+        let tag = "\(ctx.tag) poll \(ctx.sizeText)\(ctx.note)"
+        log("== \(ctx.tag) watcher poll at \(ctx.size) destinations\(ctx.note)")
         let quick = ctx.options.quick
         let firstRuns = quick ? 2 : 5
         let runs = quick ? 3 : 7
@@ -67,19 +69,44 @@ enum PollBench {
         }
         guard let watcher else { return }
 
-        // Steady state (2nd+ poll of the same watcher), interleaved with full walks of 5,000 per page.
+        // Steady state (2nd+ poll of the same watcher), interleaved with full walks of 5,000 per page and with
+        // the full failing scan that every steady poll made before the steady read (what main's poll cost:
+        // nothing absent to re-check, nothing new to look up).
         let admin = ctx.adminClient(transport)
+        _ = try await admin.failingDestinations()  // learns the placement and the count, as a watcher had
         var steady: [(wall: Double, requests: Int, bytes: Int, failing: Int)] = []
+        var scans: [(wall: Double, requests: Int, bytes: Int)] = []
         var walks: [(wall: Double, requests: Int, bytes: Int, rows: Int)] = []
         for _ in 0..<runs {
             var started = ContinuousClock.now
             let cost = try await transport.measure { try await watcher.poll() }
             steady.append(((ContinuousClock.now - started).milliseconds, cost.requests, cost.bytes, cost.value.failing))
+            if let reason = watcher.lastReport?.fullScanReason { log("  steady poll read everything: \(reason)") }
+            started = ContinuousClock.now
+            let scan = try await transport.measure { try await admin.failingDestinations() }
+            scans.append(((ContinuousClock.now - started).milliseconds, scan.requests, scan.bytes))
             started = ContinuousClock.now
             let walk = try await transport.measure { try await walkAll(admin, pageSize: 5000) }
             walks.append(((ContinuousClock.now - started).milliseconds, walk.requests, walk.bytes, walk.value))
         }
         let report = ctx.report
+        // Failures added between two polls (stamped now, as Synapse stamps a new failure): all found?
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let before = watcher.lastReport?.failing ?? 0
+        let names = (0..<5).map {
+            "bench-new-\(ctx.db.rawValue)-\(ctx.size)\(ctx.note.isEmpty ? "" : "-dead")-\($0).example"
+        }
+        let values = names.enumerated().map { "('\($1)', \(now + Int64($0)), 600000, \(now + Int64($0)), NULL)" }
+        _ = try await ctx.lab.sql(
+            "INSERT INTO destinations (destination, retry_last_ts, retry_interval, failure_ts, "
+                + "last_successful_stream_ordering) VALUES \(values.joined(separator: ", "))")
+        let added = try await transport.measure { try await watcher.poll() }
+        report.add(
+            "\(tag) 5 new failures: found / requests / KB", Double(added.value.failing - before), "found",
+            shown:
+                "\(added.value.failing - before) / \(added.requests) / \(Format.number(Double(added.bytes) / 1024))")
+        _ = try await ctx.lab.sql(
+            "DELETE FROM destinations WHERE destination IN (\(names.map { "'\($0)'" }.joined(separator: ", ")))")
         let firstWall = Stats.median(first.map(\.wall))
         let steadyWall = Stats.median(steady.map(\.wall))
         let walkWall = Stats.median(walks.map(\.wall))
@@ -93,6 +120,11 @@ enum PollBench {
         report.add(
             "\(tag) steady: requests / KB (\(steady.last?.failing ?? 0) failing)", Double(steady.last?.requests ?? 0),
             "req / KB", shown: Format.pair(Double(steady.last?.requests ?? 0), steadyBytes / 1024))
+        report.add(
+            "\(tag) steady before (full failing scan): wall", Stats.median(scans.map(\.wall)), "ms")
+        report.add(
+            "\(tag) steady before (full failing scan): requests / KB", Double(scans.last?.requests ?? 0), "req / KB",
+            shown: Format.pair(Double(scans.last?.requests ?? 0), Stats.median(scans.map { Double($0.bytes) }) / 1024))
         report.add("\(ctx.tag) walk \(ctx.sizeText) (5000/page): wall", walkWall, "ms")
         report.add(
             "\(ctx.tag) walk \(ctx.sizeText) (5000/page): requests / KB", Double(walks.last?.requests ?? 0),

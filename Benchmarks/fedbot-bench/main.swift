@@ -54,6 +54,30 @@ if options.phases.contains(.process) {
     ProcessBench.binarySizes(report: report, options: options)
 }
 
+/// Makes healthy synthetic rows fail (a three-day-old failure) until `share` of the `total` destinations fail,
+/// or (`share` nil) makes the rows it changed healthy again. Only the destination list reads these rows (it reads
+/// the table directly) and none was looked up before. A `retry_interval` of 600,001 ms marks them.
+func makeFailing(lab: Lab, share: Double?, of total: Int) async throws {
+    guard let share else {
+        _ = try await lab.sql(
+            "UPDATE destinations SET failure_ts = NULL, retry_last_ts = NULL, retry_interval = NULL WHERE retry_interval = 600001"
+        )
+        return
+    }
+    let rows = try await lab.sqlRows("SELECT COUNT(*) AS n FROM destinations WHERE failure_ts IS NOT NULL")
+    let failing = Int((rows.first?["n"] ?? nil) ?? "") ?? 0
+    let wanted = Int(Double(total) * share)
+    let old = Int64(Date().timeIntervalSince1970 * 1000) - 3 * 86_400_000
+    guard wanted > failing else { return }
+    _ = try await lab.sql(
+        """
+        UPDATE destinations SET failure_ts = \(old), retry_last_ts = \(old), retry_interval = 600001
+        WHERE destination IN (SELECT destination FROM destinations WHERE failure_ts IS NULL
+        AND destination LIKE 'grow%' ORDER BY destination LIMIT \(wanted - failing))
+        """)
+    log("  \(wanted) of \(total) destinations failing now (were \(failing))")
+}
+
 /// One lab per backend; it grows from 1k to 10k to 100k synthetic destinations (1% failing each step).
 func runBackend(_ db: LabDatabase) async throws {
     let startedAt = ContinuousClock.now
@@ -87,6 +111,18 @@ func runBackend(_ db: LabDatabase) async throws {
             let ctx = LabContext(lab: lab, db: db, rooms: botRooms, options: options, report: report, size: size + 1)
             if options.phases.contains(.poll) {
                 do { try await PollBench.run(ctx) } catch { report.error("\(ctx.tag) poll \(ctx.sizeText)", error) }
+            }
+            if options.phases.contains(.poll), size == options.pollSizes.last {
+                // The same table with 30% failing: long-dead servers, failing for three days.
+                do {
+                    try await makeFailing(lab: lab, share: 0.3, of: size + 1)
+                    var dead = ctx
+                    dead.note = " 30%"
+                    try await PollBench.run(dead)
+                    try await makeFailing(lab: lab, share: nil, of: size + 1)
+                } catch {
+                    report.error("\(ctx.tag) poll \(ctx.sizeText) 30%", error)
+                }
             }
             if options.phases.contains(.latency) {
                 do {

@@ -9,9 +9,12 @@ import Synchronization
 
 /// Polls federation every `notices.interval` and posts notices to the notice rooms through the outbox.
 ///
-/// A poll never downloads every destination for itself: it asks for the failing ones only (failing-first
-/// paging, aware of where the database sorts NULLs), re-checks open incidents that the scan did not return
-/// (a few one by one, many in one walk: see `recheck`), and looks up shared rooms for new failures only.
+/// A poll never downloads every destination for itself: the first one reads the failing ones only
+/// (failing-first paging, aware of where the database sorts NULLs); later ones read only failures newer than
+/// the last poll saw and prove the older ones unchanged (`SteadyScan`: ≤ 2 small requests at any failing
+/// count), with a full failing scan every `consistencyEvery` and whenever that proof fails. A poll re-checks
+/// open incidents that the scan did not return (a few one by one, many in one walk: see `recheck`), and looks
+/// up shared rooms for new failures only.
 /// The state machine (`WatcherMachine`) decides; the new state and the notices are stored in one transaction.
 public final class WatcherService: Service, Sendable {
     let watcherStore: WatcherStore
@@ -32,12 +35,19 @@ public final class WatcherService: Service, Sendable {
     private let lastPollResult = Mutex<PollReport?>(nil)
     private let noRoomWarned = Mutex(false)
     private let scope = Mutex<String?>(nil)
+    /// The failing rows the last poll saw (for the steady read), and when the last full scan ran.
+    private let failingIndex = Mutex<(index: FailingIndex, fullScanAt: Timestamp)?>(nil)
+    /// How often a poll reads every failing row anyway. The steady read proves the older failures unchanged by
+    /// their count and edges; a recovery and a late-committed older failure in the same interval balance out
+    /// and would go unseen until this scan (Synapse stamps `failure_ts` before the row commits).
+    let consistencyEvery: Duration
 
     public init(
         store: WatcherStore, rooms: RoomDirectory, admin: SynapseAdminClient, config: FedBotConfig,
         clock: any BotClock, logger: Logger, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50,
-        activity: ActivityTracker? = ActivityTracker()
+        activity: ActivityTracker? = ActivityTracker(), consistencyEvery: Duration = .seconds(600)
     ) {
+        self.consistencyEvery = consistencyEvery
         self.watcherStore = store
         self.rooms = rooms
         self.clock = clock
@@ -62,6 +72,8 @@ public final class WatcherService: Service, Sendable {
         public var requests: Int
         public var notices: Int
         public var duration: Duration
+        /// Why this poll read every failing row; nil when it read only what was new.
+        public var fullScanReason: String?
     }
 
     public var lastReport: PollReport? { lastPollResult.withLock { $0 } }
@@ -122,15 +134,16 @@ public final class WatcherService: Service, Sendable {
         let state = try await watcherStore.state()
         var requests = 0
         // The requests end at once on graceful shutdown: nothing is decided from a poll cut short.
-        let scan = try await cancelWhenGracefulShutdown { [admin] in try await admin.failingDestinations() }
+        let scan = try await scanFailing()
         requests += scan.requests
-        var failing = Dictionary(scan.failing.map { ($0.destination, $0) }, uniquingKeysWith: { first, _ in first })
+        var failing = Dictionary(
+            scan.index.rows.map { ($0.destination, $0) }, uniquingKeysWith: { first, _ in first })
 
         // Open incidents the scan did not return: confirm before calling them recovered (in bulk when many).
         // An error keeps them open: a failed request must never look like a recovery.
         let absent = state.incidents.keys.sorted().filter { failing[$0] == nil }
         let recheck = try await cancelWhenGracefulShutdown {
-            try await self.recheck(absent, state: state, total: scan.total)
+            try await self.recheck(absent, state: state, total: scan.index.total)
         }
         requests += recheck.requests
         // A re-check cut short by shutdown may have swallowed the cancellation as a failed look-up.
@@ -151,7 +164,7 @@ public final class WatcherService: Service, Sendable {
         let now = clock.now
         let mutes = try await watcherStore.activeMutes(now: now)
         let observation = PollObservation(
-            now: now, failing: Array(failing.values), total: scan.total, sharedRooms: sharedRooms,
+            now: now, failing: Array(failing.values), total: scan.index.total, sharedRooms: sharedRooms,
             activeDestinations: activity?.activeDestinations, cleared: cleared,
             activeFailing: activity?.active(among: failing.keys))
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
@@ -159,11 +172,12 @@ public final class WatcherService: Service, Sendable {
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms, scope: scope) }
         try await watcherStore.commit(next, messages: messages, now: now)
         let report = PollReport(
-            failing: failing.count, total: scan.total, requests: requests, notices: actions.count,
-            duration: ContinuousClock.now - started)
+            failing: failing.count, total: scan.index.total, requests: requests, notices: actions.count,
+            duration: ContinuousClock.now - started, fullScanReason: scan.fullScanReason)
         lastPollResult.withLock { $0 = report }
         metrics?.pollFinished(
-            failing: failing.count, total: scan.total, openIncidents: next.incidents.count, duration: report.duration,
+            failing: failing.count, total: scan.index.total, openIncidents: next.incidents.count,
+            duration: report.duration,
             ok: true)
         for action in actions {
             switch action {
@@ -181,6 +195,24 @@ public final class WatcherService: Service, Sendable {
 }
 
 extension WatcherService {
+    /// Every failing destination: a steady read after the previous poll's index, a full scan on the first poll,
+    /// every `consistencyEvery`, and whenever the steady read cannot prove the older failures unchanged.
+    func scanFailing() async throws -> FailingUpdate {
+        let now = clock.now
+        let previous = failingIndex.withLock { $0 }
+        let due = previous.map { now - $0.fullScanAt >= consistencyEvery } ?? true
+        let update = try await cancelWhenGracefulShutdown { [admin] in
+            try await admin.failingDestinations(after: due ? nil : previous?.index)
+        }
+        let fullScanAt = update.fullScanReason == nil ? previous?.fullScanAt ?? now : now
+        failingIndex.withLock { $0 = (update.index, fullScanAt) }
+        if let reason = update.fullScanReason, !due {
+            logger.debug(
+                "Full failing scan", metadata: ["reason": "\(reason)", "failing": "\(update.index.rows.count)"])
+        }
+        return update
+    }
+
     /// This state file's prefix for notice transaction IDs (see `NoticeOutbox.postTransaction`), made once:
     /// random for a state file that has not posted yet, empty for one that posted before scopes existed
     /// (its edits refer to the IDs it already used).

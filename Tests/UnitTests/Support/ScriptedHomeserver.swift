@@ -28,6 +28,9 @@ final class ScriptedHomeserver: HTTPTransport {
     private struct State {
         var routes: [Route] = []
         var requests: [Request] = []
+        /// Routes answered by a function of the request (path ending in the key), before `routes`.
+        var handlers: [(method: HTTPRequest.Method, pathSuffix: String, answer: @Sendable (Request) -> HTTPResponse)] =
+            []
     }
 
     private let state = Mutex(State())
@@ -47,6 +50,14 @@ final class ScriptedHomeserver: HTTPTransport {
         }
     }
 
+    /// Answers `method` requests whose path ends in `pathSuffix` with `answer(request)` (a server whose
+    /// answer depends on the query), before any route added with `on`.
+    func answer(
+        _ method: HTTPRequest.Method, _ pathSuffix: String, _ answer: @escaping @Sendable (Request) -> HTTPResponse
+    ) {
+        state.withLock { $0.handlers.append((method, pathSuffix, answer)) }
+    }
+
     /// Every request so far, in order.
     var requests: [Request] { state.withLock { $0.requests } }
 
@@ -60,7 +71,11 @@ final class ScriptedHomeserver: HTTPTransport {
         let recorded = Request(
             method: request.method, path: rawPath.removingPercentEncoding ?? rawPath,
             query: parts.count > 1 ? parts[1] : "", body: request.body)
-        state.withLock { $0.requests.append(recorded) }
+        let handler = state.withLock { state in
+            state.requests.append(recorded)
+            return state.handlers.first { $0.method == recorded.method && recorded.path.hasSuffix($0.pathSuffix) }
+        }
+        if let handler { return handler.answer(recorded) }
         while true {
             try Task.checkCancellation()
             let answer = state.withLock { state -> HTTPResponse?? in
