@@ -6,10 +6,11 @@ import MatrixClient
 import Testing
 
 /// Helpers shared by the config tests: YAML is parsed as if read from a file that does not exist,
-/// so permission checks stay quiet unless a test writes a real file.
+/// so permission checks stay quiet unless a test writes a real file. `cwd` is the directory that file is
+/// in (relative paths in it resolve there).
 enum ConfigFixture {
     static let cwd = "/srv/fedbot"
-    static let sourcePath = "/nonexistent/fedbot-test/fedbot.yaml"
+    static let sourcePath = cwd + "/fedbot.yaml"
     static let envToken = "syt_ZW52_envTokenValue_0Xyz"
     static let env = ["FEDBOT_ACCESS_TOKEN": envToken]
     static let minimal = """
@@ -20,7 +21,7 @@ enum ConfigFixture {
     static func load(
         _ yaml: String, env: [String: String] = env, cwd: String = cwd
     ) throws(ConfigError) -> LoadedConfig {
-        try ConfigLoader.parse(yaml: yaml, sourcePath: sourcePath, environment: env, currentDirectory: cwd)
+        try ConfigLoader.parse(yaml: yaml, sourcePath: cwd + "/fedbot.yaml", environment: env)
     }
 
     /// The problems of a config that must fail (records an issue when it loads).
@@ -143,9 +144,30 @@ enum ConfigFixture {
         #expect(config.metrics.listen == nil)
     }
 
-    @Test func relativeStoragePathResolvesAgainstTheCurrentDirectory() throws {
+    @Test func relativeStoragePathResolvesAgainstTheConfigFilesDirectory() throws {
         let yaml = ConfigFixture.minimal + "\nstorage:\n  path: data/../state/./bot.sqlite\n"
         #expect(try ConfigFixture.load(yaml).config.storage.path == "/srv/fedbot/data/../state/bot.sqlite")
+    }
+
+    @Test("storage.path, relative or left out, is beside the config file whatever the working directory")
+    func storagePathIgnoresTheWorkingDirectory() throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory + "/etc", withIntermediateDirectories: true)
+            try writeFile(ConfigFixture.minimal + "\nstorage:\n  path: state/bot.sqlite\n", named: "etc/a.yaml", in: directory)
+            try writeFile(ConfigFixture.minimal, named: "etc/b.yaml", in: directory)
+            for cwd in ["/", directory, directory + "/etc"] {
+                let relative = try ConfigLoader.load(
+                    explicitPath: directory + "/etc/a.yaml", environment: ConfigFixture.env, currentDirectory: cwd)
+                #expect(relative.config.storage.path == directory + "/etc/state/bot.sqlite", "cwd \(cwd)")
+                let unset = try ConfigLoader.load(
+                    explicitPath: directory + "/etc/b.yaml", environment: ConfigFixture.env, currentDirectory: cwd)
+                #expect(unset.config.storage.path == directory + "/etc/fedbot.sqlite", "cwd \(cwd)")
+            }
+            // The config file itself is still found from the working directory.
+            let found = try ConfigLoader.load(
+                explicitPath: "etc/a.yaml", environment: ConfigFixture.env, currentDirectory: directory)
+            #expect(found.config.storage.path == directory + "/etc/state/bot.sqlite")
+        }
     }
 
     @Test func quotedOrNumericScalarsAreAccepted() throws {
@@ -268,14 +290,14 @@ enum ConfigFixture {
 
     @Test func exampleConfigLoadsWithTheTokenFromTheEnvironment() throws {
         let loaded = try ConfigLoader.load(
-            explicitPath: Self.examplePath, environment: ConfigFixture.env, currentDirectory: ConfigFixture.cwd)
+            explicitPath: Self.examplePath, environment: ConfigFixture.env, currentDirectory: "/")
         #expect(loaded.pathSource == .option)
         #expect(loaded.config.homeserver.url == "https://matrix.example.org")
         #expect(loaded.config.bot.prefix == FedBotConfig.Bot.defaultPrefix)
         #expect(loaded.config.bot.minPowerLevel == FedBotConfig.Bot.defaultMinPowerLevel)
         #expect(loaded.config.bot.maxCommandAge == FedBotConfig.Bot.defaultMaxCommandAge)
         #expect(loaded.config.notices.interval == FedBotConfig.Notices.defaultInterval)
-        #expect(loaded.config.storage.path == "/srv/fedbot/fedbot.sqlite")
+        #expect(loaded.config.storage.path == URL(fileURLWithPath: Self.examplePath).deletingLastPathComponent().path + "/fedbot.sqlite")
     }
 
     @Test func exampleConfigWithoutATokenSaysWhereToPutOne() {

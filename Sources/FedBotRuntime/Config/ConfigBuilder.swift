@@ -8,15 +8,23 @@ import MatrixClient
 struct ConfigBuilder {
     var document: ConfigDocument
     let environment: [String: String]
-    let currentDirectory: String
     let sourcePath: String
+    /// Where relative paths in the file (`storage.path`, `*.access_token_file`) resolve: the config file's
+    /// directory, so the process's working directory does not matter.
+    let baseDirectory: String
     private(set) var warnings: [String] = []
 
-    init(document: ConfigDocument, environment: [String: String], currentDirectory: String, sourcePath: String) {
+    init(document: ConfigDocument, environment: [String: String], sourcePath: String) {
         self.document = document
         self.environment = environment
-        self.currentDirectory = currentDirectory
         self.sourcePath = sourcePath
+        self.baseDirectory = Self.directory(of: sourcePath)
+    }
+
+    /// The directory holding `path` (an absolute path): `/etc/fedbot` for `/etc/fedbot/fedbot.yaml`.
+    static func directory(of path: String) -> String {
+        let components = path.split(separator: "/")
+        return "/" + components.dropLast().joined(separator: "/")
     }
 
     /// The configuration, or nil when the document has problems.
@@ -129,13 +137,13 @@ struct ConfigBuilder {
     private mutating func buildStorage() -> FedBotConfig.Storage {
         guard let path = document.string("storage.path", expected: "a file path") else {
             return FedBotConfig.Storage(
-                path: ConfigFiles.absolutePath(FedBotConfig.Storage.defaultPath, relativeTo: currentDirectory))
+                path: ConfigFiles.absolutePath(FedBotConfig.Storage.defaultPath, relativeTo: baseDirectory))
         }
         if path.isEmpty || path.contains("\0") {
             document.addProblem(
                 "storage.path: expected a file path like ./fedbot.sqlite, got \(String(reflecting: path))")
         }
-        return FedBotConfig.Storage(path: ConfigFiles.absolutePath(path, relativeTo: currentDirectory))
+        return FedBotConfig.Storage(path: ConfigFiles.absolutePath(path, relativeTo: baseDirectory))
     }
 
     // MARK: - Values

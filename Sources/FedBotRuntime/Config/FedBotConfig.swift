@@ -118,7 +118,7 @@ public struct FedBotConfig: Sendable, Equatable {
     /// `storage.*`
     public struct Storage: Sendable, Equatable {
         /// `storage.path`: the SQLite file. `ConfigLoader` makes it absolute, resolving a relative
-        /// path against the current working directory (not the config file's directory).
+        /// path against the config file's directory (not the process's working directory).
         public var path: String
 
         public static let defaultPath = "./fedbot.sqlite"
