@@ -62,7 +62,18 @@ enum ConfigFixture {
         #expect(config.notices.ignore.isEmpty)
         #expect(config.notices.remindEvery == .zero)
         #expect(config.storage.path == "/srv/fedbot/fedbot.sqlite")
+        #expect(config.storage.retention == .seconds(7 * 86_400))
         #expect(config.metrics.listen == nil)
+    }
+
+    @Test("storage.retention: any duration from bot.max_command_age + 1h up")
+    func retention() throws {
+        let yaml = ConfigFixture.minimal + "\nstorage:\n  retention: 30d\n"
+        #expect(try ConfigFixture.load(yaml).config.storage.retention == .seconds(30 * 86_400))
+        let shortest = ConfigFixture.minimal + "\nbot:\n  max_command_age: 5m\nstorage:\n  retention: 1h5m\n"
+        #expect(try ConfigFixture.load(shortest).config.storage.retention == .seconds(3900))
+        let huge = ConfigFixture.minimal + "\nstorage:\n  retention: 100000w\n"
+        #expect(try ConfigFixture.load(huge).config.storage.retention == .seconds(100_000 * 7 * 86_400))
     }
 
     @Test func programmaticConfigHasTheSameDefaults() throws {
@@ -97,6 +108,7 @@ enum ConfigFixture {
               remind_every: 1d
             storage:
               path: "/var/lib/fedbot/state.sqlite"
+              retention: 2w
             metrics:
               listen: "[::1]:9464"
             """
@@ -120,6 +132,7 @@ enum ConfigFixture {
         #expect(!config.notices.ignores(try #require(ServerName("example.net"))))
         #expect(config.notices.remindEvery == .seconds(86_400))
         #expect(config.storage.path == "/var/lib/fedbot/state.sqlite")
+        #expect(config.storage.retention == .seconds(14 * 86_400))
         #expect(config.metrics.listen == ListenAddress(host: "::1", port: 9464))
         #expect(config.metrics.listen?.description == "[::1]:9464")
     }
@@ -153,7 +166,8 @@ enum ConfigFixture {
     func storagePathIgnoresTheWorkingDirectory() throws {
         try withTemporaryDirectory { directory in
             try FileManager.default.createDirectory(atPath: directory + "/etc", withIntermediateDirectories: true)
-            try writeFile(ConfigFixture.minimal + "\nstorage:\n  path: state/bot.sqlite\n", named: "etc/a.yaml", in: directory)
+            try writeFile(
+                ConfigFixture.minimal + "\nstorage:\n  path: state/bot.sqlite\n", named: "etc/a.yaml", in: directory)
             try writeFile(ConfigFixture.minimal, named: "etc/b.yaml", in: directory)
             for cwd in ["/", directory, directory + "/etc"] {
                 let relative = try ConfigLoader.load(
@@ -218,6 +232,7 @@ enum ConfigFixture {
         #expect(echo.contains("  interval: 1m\n"))
         #expect(echo.contains("  listen: \"[::1]:9464\"\n"))
         #expect(echo.contains("  path: \"/srv/fedbot/fedbot.sqlite\"\n"))
+        #expect(echo.contains("  retention: 1w\n"))
         let reloaded = try ConfigFixture.load(echo, env: ["FEDBOT_ACCESS_TOKEN": "syt_inline_secret"]).config
         #expect(reloaded.bot == config.bot)
         #expect(reloaded.notices == config.notices)
@@ -297,7 +312,9 @@ enum ConfigFixture {
         #expect(loaded.config.bot.minPowerLevel == FedBotConfig.Bot.defaultMinPowerLevel)
         #expect(loaded.config.bot.maxCommandAge == FedBotConfig.Bot.defaultMaxCommandAge)
         #expect(loaded.config.notices.interval == FedBotConfig.Notices.defaultInterval)
-        #expect(loaded.config.storage.path == URL(fileURLWithPath: Self.examplePath).deletingLastPathComponent().path + "/fedbot.sqlite")
+        #expect(
+            loaded.config.storage.path == URL(fileURLWithPath: Self.examplePath).deletingLastPathComponent().path
+                + "/fedbot.sqlite")
     }
 
     @Test func exampleConfigWithoutATokenSaysWhereToPutOne() {
@@ -316,7 +333,7 @@ enum ConfigFixture {
         "homeserver.url", "homeserver.access_token", "homeserver.access_token_file", "admin_api.url",
         "admin_api.access_token", "admin_api.access_token_file", "bot.prefix", "bot.rooms", "bot.operators",
         "bot.min_power_level", "bot.max_command_age", "notices.rooms", "notices.interval", "notices.min_failing",
-        "notices.ignore", "notices.remind_every", "storage.path", "metrics.listen",
+        "notices.ignore", "notices.remind_every", "storage.path", "storage.retention", "metrics.listen",
     ])
     func exampleConfigDocumentsEveryKey(keyPath: String) throws {
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
