@@ -121,6 +121,15 @@ public struct CommandWorker: Service {
             let reply = StaleCommandReply(sentAt: Timestamp(milliseconds: command.originTs), maxAge: maxAge)
             return (reply.render(RenderContext(prefix: prefix, now: now)), nil)
         }
+        var command = command
+        if command.body.isEmpty {
+            // Stored without its body (the sender was promoted after it arrived): read the message again.
+            guard let refetched = await refetch(command) else {
+                metrics?.commandRan("-", outcome: "unreadable")
+                return (Self.unreadable, nil)
+            }
+            command = refetched
+        }
         let execution = await withTyping(in: command.roomID) {
             await executor.run(parsed: executor.parser.parse(message: command.body))
         }
@@ -130,6 +139,27 @@ public struct CommandWorker: Service {
             "Ran command",
             metadata: ["sender": "\(sender)", "room": "\(command.roomID)", "outcome": "\(execution.outcome.rawValue)"])
         return (execution.reply, execution.followUp)
+    }
+
+    /// The answer when a body-less command cannot be read again.
+    static let unreadable = Reply([.line("⚠️ Could not read your command again: please send it again.")])
+
+    /// A command kept without its body, with the body read from the homeserver; nil when the event cannot
+    /// be read or is no longer that command.
+    func refetch(_ command: StoredCommand) async -> StoredCommand? {
+        do {
+            let event = try await matrix.event(command.roomID, id: command.eventID)
+            let found = CommandIntake.refetched(
+                command, from: event, botUser: identity.userID.rawValue, prefix: prefix)
+            if found == nil {
+                logger.notice("A command read again is no longer a command", metadata: ["event": "\(command.eventID)"])
+            }
+            return found
+        } catch {
+            logger.warning(
+                "Cannot read a command again", metadata: ["event": "\(command.eventID)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// Operators always; others by their power level in the room, read fresh for every command.
