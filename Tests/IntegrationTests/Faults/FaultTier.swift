@@ -42,7 +42,7 @@ actor FaultTier {
         } else {
             waiting.removeFirst().resume()
         }
-        if finished == FaultCase.all.count, let starting {
+        if finished == FaultCase.all.count + FaultCase.admin.count, let starting {
             Task { try? await starting.value.shutdown() }
         }
     }
