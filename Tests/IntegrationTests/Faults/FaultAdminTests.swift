@@ -5,7 +5,8 @@ import Testing
 
 /// Issue 16: the fault tier's faults on the admin API (`admin_api.url`), which a command and the watcher's
 /// polls use. Under each: the command is answered once, with its normal reply or one clear line (no raw
-/// error text); the watcher posts no notice because of the garbage (no false failure, no false recovery);
+/// error text); the watcher, with an incident open (the lab's failing synthetic destination), posts no
+/// notice and no edit because of the garbage (no false failure, no false recovery);
 /// SIGTERM during the fault ends the process within 10 s; once the fault ends the bot answers normally and
 /// the command left before SIGTERM is answered once.
 @Suite("Fault tier: the admin API behind a faulty proxy")
@@ -36,9 +37,16 @@ struct FaultAdminTests {
         let noticeRoom = try #require(bot.noticeRoom)
         var process = try await bot.spawn()
         let firstRun = process
-        // The watcher has polled (its baseline is taken) before the fault: what it posted so far is not counted.
+        // The watcher has polled and announced the lab's failing synthetic destination (an open incident)
+        // before the fault: what it posted so far is not counted.
         #expect(await waitForPolls(bot, count: 2, timeout: .seconds(30)), "\(c): the watcher did not poll")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await botMessages(bot, in: noticeRoom) == 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        try await Task.sleep(for: .seconds(2))
         let noticesBefore = try await botMessages(bot, in: noticeRoom)
+        #expect(noticesBefore >= 1, "\(c): no notice about the failing synthetic destination before the fault")
 
         // 1. A command during the fault: one answer, its normal reply or one clear line.
         let faultedBefore = try await proxy.stats().faulted
