@@ -11,9 +11,9 @@ import Testing
 /// up: nothing waits.
 @Suite("Delivery backlog against real Synapse")
 struct DeliveryBacklogTests {
-    @Test("B stopped with messages for it: ≥ 1 room waiting; B back and caught up: 0")
-    func stoppedThenCaughtUp() async throws {
-        try await Lab.with(LabOptions()) { lab in
+    @Test("B stopped with messages for it: ≥ 1 room waiting; B back and caught up: 0", arguments: LabDatabase.allCases)
+    func stoppedThenCaughtUp(db: LabDatabase) async throws {
+        try await Lab.with(LabOptions(db: db)) { lab in
             let clients = LabClients(lab: lab, token: lab.info.users.admin.accessToken)
             let b = try SynapseAdminClient.serverName(lab.info.b.serverName)
 
