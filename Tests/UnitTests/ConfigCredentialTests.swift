@@ -13,12 +13,11 @@ import Testing
         chmod(token, 0o440)
         let yaml = "homeserver:\n  url: \"https://hs.example\"\n  access_token_file: \"\(token)\"\n"
         let flagged = try ConfigLoader.parse(
-            yaml: yaml, sourcePath: directory + "/fedbot.yaml", pathSource: .option, environment: [:],
-            currentDirectory: directory)
+            yaml: yaml, sourcePath: directory + "/fedbot.yaml", pathSource: .option, environment: [:])
         #expect(flagged.warnings.contains { $0.contains("can be read by other users") })
         let credential = try ConfigLoader.parse(
             yaml: yaml, sourcePath: directory + "/fedbot.yaml", pathSource: .option,
-            environment: ["CREDENTIALS_DIRECTORY": directory], currentDirectory: directory)
+            environment: ["CREDENTIALS_DIRECTORY": directory])
         #expect(!credential.warnings.contains { $0.contains("can be read by other users") })
         #expect(credential.config.homeserver.accessToken.reveal() == "syt_abc")
     }

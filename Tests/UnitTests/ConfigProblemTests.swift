@@ -93,6 +93,20 @@ import Testing
                 + "command, reset included; name people in bot.operators instead)"
         ),
         (
+            "storage:\n  retention: 30m",
+            "storage.retention: must be at least 1h10m (bot.max_command_age + 1h: a handled command is remembered "
+                + "until a redelivery of it would be refused as too old), got 30m"
+        ),
+        (
+            "bot:\n  max_command_age: 2d\nstorage:\n  retention: 2d",
+            "storage.retention: must be at least 2d1h (bot.max_command_age + 1h: a handled command is remembered "
+                + "until a redelivery of it would be refused as too old), got 2d"
+        ),
+        (
+            "storage:\n  retention: forever",
+            #"storage.retention: expected a duration like 30s, 10m, 2h or 1d, got "forever""#
+        ),
+        (
             "bot:\n  min_power_level: -5",
             "bot.min_power_level: must be at least 1, got -5 (at 0 every member of an admin room could run every "
                 + "command, reset included; name people in bot.operators instead)"

@@ -6,10 +6,11 @@ import MatrixClient
 import Testing
 
 /// Helpers shared by the config tests: YAML is parsed as if read from a file that does not exist,
-/// so permission checks stay quiet unless a test writes a real file.
+/// so permission checks stay quiet unless a test writes a real file. `cwd` is the directory that file is
+/// in (relative paths in it resolve there).
 enum ConfigFixture {
     static let cwd = "/srv/fedbot"
-    static let sourcePath = "/nonexistent/fedbot-test/fedbot.yaml"
+    static let sourcePath = cwd + "/fedbot.yaml"
     static let envToken = "syt_ZW52_envTokenValue_0Xyz"
     static let env = ["FEDBOT_ACCESS_TOKEN": envToken]
     static let minimal = """
@@ -20,7 +21,7 @@ enum ConfigFixture {
     static func load(
         _ yaml: String, env: [String: String] = env, cwd: String = cwd
     ) throws(ConfigError) -> LoadedConfig {
-        try ConfigLoader.parse(yaml: yaml, sourcePath: sourcePath, environment: env, currentDirectory: cwd)
+        try ConfigLoader.parse(yaml: yaml, sourcePath: cwd + "/fedbot.yaml", environment: env)
     }
 
     /// The problems of a config that must fail (records an issue when it loads).
@@ -61,7 +62,18 @@ enum ConfigFixture {
         #expect(config.notices.ignore.isEmpty)
         #expect(config.notices.remindEvery == .zero)
         #expect(config.storage.path == "/srv/fedbot/fedbot.sqlite")
+        #expect(config.storage.retention == .seconds(7 * 86_400))
         #expect(config.metrics.listen == nil)
+    }
+
+    @Test("storage.retention: any duration from bot.max_command_age + 1h up")
+    func retention() throws {
+        let yaml = ConfigFixture.minimal + "\nstorage:\n  retention: 30d\n"
+        #expect(try ConfigFixture.load(yaml).config.storage.retention == .seconds(30 * 86_400))
+        let shortest = ConfigFixture.minimal + "\nbot:\n  max_command_age: 5m\nstorage:\n  retention: 1h5m\n"
+        #expect(try ConfigFixture.load(shortest).config.storage.retention == .seconds(3900))
+        let huge = ConfigFixture.minimal + "\nstorage:\n  retention: 100000w\n"
+        #expect(try ConfigFixture.load(huge).config.storage.retention == .seconds(100_000 * 7 * 86_400))
     }
 
     @Test func programmaticConfigHasTheSameDefaults() throws {
@@ -96,6 +108,7 @@ enum ConfigFixture {
               remind_every: 1d
             storage:
               path: "/var/lib/fedbot/state.sqlite"
+              retention: 2w
             metrics:
               listen: "[::1]:9464"
             """
@@ -119,6 +132,7 @@ enum ConfigFixture {
         #expect(!config.notices.ignores(try #require(ServerName("example.net"))))
         #expect(config.notices.remindEvery == .seconds(86_400))
         #expect(config.storage.path == "/var/lib/fedbot/state.sqlite")
+        #expect(config.storage.retention == .seconds(14 * 86_400))
         #expect(config.metrics.listen == ListenAddress(host: "::1", port: 9464))
         #expect(config.metrics.listen?.description == "[::1]:9464")
     }
@@ -143,9 +157,31 @@ enum ConfigFixture {
         #expect(config.metrics.listen == nil)
     }
 
-    @Test func relativeStoragePathResolvesAgainstTheCurrentDirectory() throws {
+    @Test func relativeStoragePathResolvesAgainstTheConfigFilesDirectory() throws {
         let yaml = ConfigFixture.minimal + "\nstorage:\n  path: data/../state/./bot.sqlite\n"
         #expect(try ConfigFixture.load(yaml).config.storage.path == "/srv/fedbot/data/../state/bot.sqlite")
+    }
+
+    @Test("storage.path, relative or left out, is beside the config file whatever the working directory")
+    func storagePathIgnoresTheWorkingDirectory() throws {
+        try withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory + "/etc", withIntermediateDirectories: true)
+            try writeFile(
+                ConfigFixture.minimal + "\nstorage:\n  path: state/bot.sqlite\n", named: "etc/a.yaml", in: directory)
+            try writeFile(ConfigFixture.minimal, named: "etc/b.yaml", in: directory)
+            for cwd in ["/", directory, directory + "/etc"] {
+                let relative = try ConfigLoader.load(
+                    explicitPath: directory + "/etc/a.yaml", environment: ConfigFixture.env, currentDirectory: cwd)
+                #expect(relative.config.storage.path == directory + "/etc/state/bot.sqlite", "cwd \(cwd)")
+                let unset = try ConfigLoader.load(
+                    explicitPath: directory + "/etc/b.yaml", environment: ConfigFixture.env, currentDirectory: cwd)
+                #expect(unset.config.storage.path == directory + "/etc/fedbot.sqlite", "cwd \(cwd)")
+            }
+            // The config file itself is still found from the working directory.
+            let found = try ConfigLoader.load(
+                explicitPath: "etc/a.yaml", environment: ConfigFixture.env, currentDirectory: directory)
+            #expect(found.config.storage.path == directory + "/etc/state/bot.sqlite")
+        }
     }
 
     @Test func quotedOrNumericScalarsAreAccepted() throws {
@@ -196,6 +232,7 @@ enum ConfigFixture {
         #expect(echo.contains("  interval: 1m\n"))
         #expect(echo.contains("  listen: \"[::1]:9464\"\n"))
         #expect(echo.contains("  path: \"/srv/fedbot/fedbot.sqlite\"\n"))
+        #expect(echo.contains("  retention: 1w\n"))
         let reloaded = try ConfigFixture.load(echo, env: ["FEDBOT_ACCESS_TOKEN": "syt_inline_secret"]).config
         #expect(reloaded.bot == config.bot)
         #expect(reloaded.notices == config.notices)
@@ -268,14 +305,16 @@ enum ConfigFixture {
 
     @Test func exampleConfigLoadsWithTheTokenFromTheEnvironment() throws {
         let loaded = try ConfigLoader.load(
-            explicitPath: Self.examplePath, environment: ConfigFixture.env, currentDirectory: ConfigFixture.cwd)
+            explicitPath: Self.examplePath, environment: ConfigFixture.env, currentDirectory: "/")
         #expect(loaded.pathSource == .option)
         #expect(loaded.config.homeserver.url == "https://matrix.example.org")
         #expect(loaded.config.bot.prefix == FedBotConfig.Bot.defaultPrefix)
         #expect(loaded.config.bot.minPowerLevel == FedBotConfig.Bot.defaultMinPowerLevel)
         #expect(loaded.config.bot.maxCommandAge == FedBotConfig.Bot.defaultMaxCommandAge)
         #expect(loaded.config.notices.interval == FedBotConfig.Notices.defaultInterval)
-        #expect(loaded.config.storage.path == "/srv/fedbot/fedbot.sqlite")
+        #expect(
+            loaded.config.storage.path == URL(fileURLWithPath: Self.examplePath).deletingLastPathComponent().path
+                + "/fedbot.sqlite")
     }
 
     @Test func exampleConfigWithoutATokenSaysWhereToPutOne() {
@@ -294,7 +333,7 @@ enum ConfigFixture {
         "homeserver.url", "homeserver.access_token", "homeserver.access_token_file", "admin_api.url",
         "admin_api.access_token", "admin_api.access_token_file", "bot.prefix", "bot.rooms", "bot.operators",
         "bot.min_power_level", "bot.max_command_age", "notices.rooms", "notices.interval", "notices.min_failing",
-        "notices.ignore", "notices.remind_every", "storage.path", "metrics.listen",
+        "notices.ignore", "notices.remind_every", "storage.path", "storage.retention", "metrics.listen",
     ])
     func exampleConfigDocumentsEveryKey(keyPath: String) throws {
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)

@@ -36,7 +36,7 @@ func writeFile(_ text: String, named name: String, in directory: String, mode: I
         }
     }
 
-    @Test func relativeTokenFileResolvesAgainstTheCurrentDirectory() throws {
+    @Test func relativeTokenFileResolvesAgainstTheConfigFilesDirectory() throws {
         try withTemporaryDirectory { directory in
             try FileManager.default.createDirectory(atPath: directory + "/secrets", withIntermediateDirectories: true)
             try writeFile("syt_relative\n", named: "secrets/token", in: directory)

@@ -70,6 +70,26 @@ public struct CommandIntake: Sendable {
     }
 }
 
+extension CommandIntake {
+    /// `command`, stored without its body (its sender could not command the bot when it arrived), with
+    /// the body read again from `event` (`GET /rooms/{roomId}/event/{eventId}`) and kept as the intake
+    /// keeps it (pills resolved, cut at `maximumCommandBytes`). Nil unless `event` is that same message by
+    /// the same sender and still a command (a redacted or edited-away one is not).
+    public static func refetched(
+        _ command: StoredCommand, from event: ClientEvent, botUser: String, prefix: String
+    ) -> StoredCommand? {
+        guard event.eventID == command.eventID.rawValue, let ts = event.originServerTs else { return nil }
+        let intake = CommandIntake(
+            botUser: botUser, prefix: prefix, adminRooms: [command.roomID], notBefore: .min, maxAge: .zero)
+        guard case .command(let found) = intake.classify(event, in: command.roomID, now: ts),
+            found.sender == command.sender
+        else { return nil }
+        var result = command
+        result.body = found.forStorage(keepingBody: true).body
+        return result
+    }
+}
+
 /// Clients put a display name in `body` for a mention pill and the ID only in the HTML link.
 /// This puts the IDs back, so that `!fed show <pill of @alice:example.org>` works.
 ///

@@ -70,7 +70,9 @@ public func buildServices(
         OutboxService(outbox: outbox, matrix: clients.matrix, clock: clock, logger: logger, metrics: metrics),
         session,
         StoreMaintenance(
-            store: store, retention: Retention(maxCommandAge: config.bot.maxCommandAge), clock: clock, logger: logger),
+            store: store,
+            retention: Retention(window: config.storage.retention, maxCommandAge: config.bot.maxCommandAge),
+            clock: clock, logger: logger),
     ]
     if let address = config.metrics.listen {
         services.append(

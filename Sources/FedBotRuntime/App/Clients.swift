@@ -10,6 +10,11 @@ public struct Clients: Sendable {
     public let admin: SynapseAdminClient
     public let transport: any HTTPTransport
 
+    /// Admin API reads retry like any idempotent request, but a 429 asking for more than 10 s is reported
+    /// at once ("rate limiting … try again later") instead of waited out: a person is waiting for the
+    /// command, and the watcher polls again next interval anyway.
+    static let adminRetry = RetryPolicy(maxRateLimitWait: .seconds(10))
+
     /// Builds both clients; `transport` defaults to AsyncHTTPClient's shared client, and retries sleep on
     /// `clock`.
     public init(
@@ -24,6 +29,6 @@ public struct Clients: Sendable {
         let adminConnection = HomeserverConnection(
             baseURL: config.adminAPI.url, accessToken: config.adminAPI.accessToken.reveal(), transport: transport,
             logger: logger, clock: BotClockSleeper(clock))
-        admin = SynapseAdminClient(connection: adminConnection)
+        admin = SynapseAdminClient(connection: adminConnection, retry: Self.adminRetry)
     }
 }

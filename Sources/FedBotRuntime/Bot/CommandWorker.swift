@@ -49,7 +49,33 @@ public struct CommandWorker: Service {
         self.followUpDelay = followUpDelay
     }
 
+    /// How long a command still running at shutdown may go on (a stalled admin request would otherwise
+    /// hold the process until its timeout). Cut short, it stays unanswered and the restart answers it.
+    static let shutdownGrace: Duration = .seconds(3)
+
     public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await workUntilStopped() }
+            group.addTask { await endAfterShutdownGrace() }
+            // Whichever ends first ends the other: normally the worker; after the grace, the command in
+            // flight is cancelled (and not marked done).
+            await group.next()
+            group.cancelAll()
+        }
+        logger.info("Command worker stopped")
+    }
+
+    private func endAfterShutdownGrace() async {
+        do {
+            try await gracefulShutdown()
+            try await clock.sleep(for: Self.shutdownGrace)
+            logger.notice("A command was still running at shutdown; the restart answers it")
+        } catch {
+            // Cancelled: the worker finished, or the whole service was cancelled.
+        }
+    }
+
+    private func workUntilStopped() async {
         let stored = try? await inbox.nextFollowUpDue()
         followUpDue.withLock { $0 = stored ?? nil }
         let stopping = StopFlag()
@@ -68,7 +94,6 @@ public struct CommandWorker: Service {
             stopping.stop()
             inbox.wakeWorker()
         }
-        logger.info("Command worker stopped")
     }
 
     private func nextWait() -> Duration {
@@ -81,6 +106,8 @@ public struct CommandWorker: Service {
         for command in try await inbox.pending() {
             let started = clock.now
             let (reply, followUp) = await answer(command)
+            // Cut short by shutdown: what it answered is not the answer; the restart runs it again.
+            if Task.isCancelled { return }
             var followUpRecord: (json: String, due: Timestamp)?
             if let followUp, let json = try? String(decoding: JSONEncoder().encode(followUp), as: UTF8.self) {
                 let due = clock.now + followUpDelay
@@ -121,6 +148,15 @@ public struct CommandWorker: Service {
             let reply = StaleCommandReply(sentAt: Timestamp(milliseconds: command.originTs), maxAge: maxAge)
             return (reply.render(RenderContext(prefix: prefix, now: now)), nil)
         }
+        var command = command
+        if command.body.isEmpty {
+            // Stored without its body (the sender was promoted after it arrived): read the message again.
+            guard let refetched = await refetch(command) else {
+                metrics?.commandRan("-", outcome: "unreadable")
+                return (Self.unreadable, nil)
+            }
+            command = refetched
+        }
         let execution = await withTyping(in: command.roomID) {
             await executor.run(parsed: executor.parser.parse(message: command.body))
         }
@@ -130,6 +166,27 @@ public struct CommandWorker: Service {
             "Ran command",
             metadata: ["sender": "\(sender)", "room": "\(command.roomID)", "outcome": "\(execution.outcome.rawValue)"])
         return (execution.reply, execution.followUp)
+    }
+
+    /// The answer when a body-less command cannot be read again.
+    static let unreadable = Reply([.line("⚠️ Could not read your command again: please send it again.")])
+
+    /// A command kept without its body, with the body read from the homeserver; nil when the event cannot
+    /// be read or is no longer that command.
+    func refetch(_ command: StoredCommand) async -> StoredCommand? {
+        do {
+            let event = try await matrix.event(command.roomID, id: command.eventID)
+            let found = CommandIntake.refetched(
+                command, from: event, botUser: identity.userID.rawValue, prefix: prefix)
+            if found == nil {
+                logger.notice("A command read again is no longer a command", metadata: ["event": "\(command.eventID)"])
+            }
+            return found
+        } catch {
+            logger.warning(
+                "Cannot read a command again", metadata: ["event": "\(command.eventID)", "error": "\(error)"])
+            return nil
+        }
     }
 
     /// Operators always; others by their power level in the room, read fresh for every command.
@@ -184,6 +241,7 @@ public struct CommandWorker: Service {
             var message: OutgoingMessage?
             if let followUp = try? JSONDecoder().decode(FollowUp.self, from: Data(json.utf8)) {
                 let reply = await executor.run(followUp)
+                if Task.isCancelled { return }
                 message = OutgoingMessage(
                     transactionID: "fedbot.followup.\(command.eventID)", roomID: command.roomID,
                     content: MessageContent.reply(reply, to: command.eventID, threadRoot: command.threadRoot))

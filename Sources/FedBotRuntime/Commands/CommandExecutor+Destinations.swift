@@ -29,8 +29,11 @@ extension CommandExecutor {
 
     func show(_ server: ServerName) async throws -> Execution {
         let destination = try await admin.destination(server)
-        let rooms = try? await admin.destinationRooms(server, limit: 1).total
-        return ok(ShowReply(destination: destination, sharedRooms: rooms))
+        // The shared rooms and how many wait for delivery: a failure there leaves the rest of the answer.
+        if let backlog = try? await admin.deliveryBacklog(destination) {
+            return ok(ShowReply(destination: destination, backlog: backlog))
+        }
+        return ok(ShowReply(destination: destination, sharedRooms: nil))
     }
 
     func rooms(_ server: ServerName, paging: Paging) async throws -> Execution {

@@ -73,6 +73,11 @@ public struct CommandExecutor: Sendable {
             let suggestions = await suggestions(for: error)
             let reply = ErrorReply(action: action, error: error, suggestions: suggestions)
             execution = Execution(reply: reply.render(context), outcome: .apiError)
+        } catch let error as MatrixError {
+            // The client-server API (status, mute…): the same words as the admin API's failures.
+            logger.info("Command failed", metadata: ["command": "\(action.name)", "error": "\(error)"])
+            let reply = ErrorReply(action: action, error: SynapseAdminError(error, baseURL: admin.connection.baseURL))
+            execution = Execution(reply: reply.render(context), outcome: .apiError)
         } catch {
             logger.info("Command failed", metadata: ["command": "\(action.name)", "error": "\(error)"])
             let reply = ErrorReply(action: action, error: .transport("\(error)"))

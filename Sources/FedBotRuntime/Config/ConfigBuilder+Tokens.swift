@@ -65,7 +65,7 @@ extension ConfigBuilder {
             document.addProblem("\(filePath): expected a file path, got \"\"")
             return .failed
         }
-        let path = ConfigFiles.absolutePath(file, relativeTo: currentDirectory)
+        let path = ConfigFiles.absolutePath(file, relativeTo: baseDirectory)
         let text: String
         switch ConfigFiles.read(path) {
         case .success(let contents):

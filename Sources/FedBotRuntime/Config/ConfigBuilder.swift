@@ -8,15 +8,23 @@ import MatrixClient
 struct ConfigBuilder {
     var document: ConfigDocument
     let environment: [String: String]
-    let currentDirectory: String
     let sourcePath: String
+    /// Where relative paths in the file (`storage.path`, `*.access_token_file`) resolve: the config file's
+    /// directory, so the process's working directory does not matter.
+    let baseDirectory: String
     private(set) var warnings: [String] = []
 
-    init(document: ConfigDocument, environment: [String: String], currentDirectory: String, sourcePath: String) {
+    init(document: ConfigDocument, environment: [String: String], sourcePath: String) {
         self.document = document
         self.environment = environment
-        self.currentDirectory = currentDirectory
         self.sourcePath = sourcePath
+        self.baseDirectory = Self.directory(of: sourcePath)
+    }
+
+    /// The directory holding `path` (an absolute path): `/etc/fedbot` for `/etc/fedbot/fedbot.yaml`.
+    static func directory(of path: String) -> String {
+        let components = path.split(separator: "/")
+        return "/" + components.dropLast().joined(separator: "/")
     }
 
     /// The configuration, or nil when the document has problems.
@@ -43,7 +51,7 @@ struct ConfigBuilder {
         let adminToken = token(section: "admin_api", variable: ConfigLoader.adminTokenVariable)
         let bot = buildBot()
         let notices = buildNotices()
-        let storage = buildStorage()
+        let storage = buildStorage(maxCommandAge: bot.maxCommandAge)
         let listen = document.value(
             "metrics.listen", expected: "host:port like 127.0.0.1:9464 or [::1]:9464", parse: ListenAddress.init)
 
@@ -126,16 +134,28 @@ struct ConfigBuilder {
         return notices
     }
 
-    private mutating func buildStorage() -> FedBotConfig.Storage {
-        guard let path = document.string("storage.path", expected: "a file path") else {
-            return FedBotConfig.Storage(
-                path: ConfigFiles.absolutePath(FedBotConfig.Storage.defaultPath, relativeTo: currentDirectory))
+    private mutating func buildStorage(maxCommandAge: Duration) -> FedBotConfig.Storage {
+        var storage = FedBotConfig.Storage(
+            path: ConfigFiles.absolutePath(FedBotConfig.Storage.defaultPath, relativeTo: baseDirectory))
+        if let path = document.string("storage.path", expected: "a file path") {
+            if path.isEmpty || path.contains("\0") {
+                document.addProblem(
+                    "storage.path: expected a file path like ./fedbot.sqlite, got \(String(reflecting: path))")
+            }
+            storage.path = ConfigFiles.absolutePath(path, relativeTo: baseDirectory)
         }
-        if path.isEmpty || path.contains("\0") {
-            document.addProblem(
-                "storage.path: expected a file path like ./fedbot.sqlite, got \(String(reflecting: path))")
+        if let retention = document.duration("storage.retention") {
+            let minimum = FedBotConfig.Storage.minimumRetention(maxCommandAge: maxCommandAge)
+            if retention < minimum {
+                document.addProblem(
+                    "storage.retention: must be at least \(DurationText.canonical(minimum)) (bot.max_command_age + 1h: "
+                        + "a handled command is remembered until a redelivery of it would be refused as too old), "
+                        + "got \(DurationText.canonical(retention))")
+            } else {
+                storage.retention = retention
+            }
         }
-        return FedBotConfig.Storage(path: ConfigFiles.absolutePath(path, relativeTo: currentDirectory))
+        return storage
     }
 
     // MARK: - Values

@@ -13,7 +13,7 @@ struct ConfigDocument {
         ("admin_api", ["url", "access_token", "access_token_file"]),
         ("bot", ["prefix", "rooms", "operators", "min_power_level", "max_command_age"]),
         ("notices", ["rooms", "interval", "min_failing", "ignore", "remind_every"]),
-        ("storage", ["path"]),
+        ("storage", ["path", "retention"]),
         ("metrics", ["listen"]),
     ]
 

@@ -12,8 +12,9 @@ import Yams
 ///   then not read); setting both keys is an error even when the environment wins. One token is required.
 /// - The admin API token: env `FEDBOT_ADMIN_TOKEN`, else `admin_api.access_token`, else
 ///   `admin_api.access_token_file`, else the homeserver token.
-/// - Relative paths in the file (`storage.path`, `*.access_token_file`) resolve against
-///   `currentDirectory`, not against the config file's directory; `~` is not expanded.
+/// - Relative paths in the file (`storage.path` and its default `./fedbot.sqlite`, `*.access_token_file`)
+///   resolve against the config file's directory, not the process's working directory (as nginx's and
+///   Prometheus's do): the same file names the same state wherever `fedbot` is started. `~` is not expanded.
 /// - Tokens are trimmed of surrounding whitespace; an empty or whitespace-only environment variable
 ///   counts as unset.
 public enum ConfigLoader {
@@ -30,7 +31,8 @@ public enum ConfigLoader {
     /// - Parameters:
     ///   - explicitPath: `--config PATH`, if given.
     ///   - environment: the process environment (tests pass their own dictionary).
-    ///   - currentDirectory: the directory relative paths are resolved against.
+    ///   - currentDirectory: the directory a relative config path is resolved against (paths inside the
+    ///     file resolve against the file's own directory).
     /// - Throws: `ConfigError` listing every problem found.
     public static func load(
         explicitPath: String?, environment: [String: String], currentDirectory: String
@@ -38,9 +40,7 @@ public enum ConfigLoader {
         let (path, source) = configPath(
             explicitPath: explicitPath, environment: environment, currentDirectory: currentDirectory)
         let text = try readConfigFile(path, source: source)
-        return try parse(
-            yaml: text, sourcePath: path, pathSource: source, environment: environment,
-            currentDirectory: currentDirectory)
+        return try parse(yaml: text, sourcePath: path, pathSource: source, environment: environment)
     }
 
     /// The config file to read and why: `--config PATH`, else `FEDBOT_CONFIG`, else `./config/fedbot.yaml`,
@@ -57,11 +57,10 @@ public enum ConfigLoader {
         return (ConfigFiles.absolutePath(defaultPath, relativeTo: currentDirectory), .defaultPath)
     }
 
-    /// Validates YAML text as if it had been read from `sourcePath`. Token files and the permission
-    /// checks still use the file system.
+    /// Validates YAML text as if it had been read from `sourcePath` (absolute: relative paths in the text
+    /// resolve against its directory). Token files and the permission checks still use the file system.
     public static func parse(
-        yaml: String, sourcePath: String, pathSource: ConfigPathSource = .option, environment: [String: String],
-        currentDirectory: String
+        yaml: String, sourcePath: String, pathSource: ConfigPathSource = .option, environment: [String: String]
     ) throws(ConfigError) -> LoadedConfig {
         let root: Node?
         do {
@@ -73,9 +72,7 @@ public enum ConfigLoader {
         }
         let document = ConfigDocument(root: root)
         if document.isUnusable { throw ConfigError(problems: document.problems, path: sourcePath) }
-        var builder = ConfigBuilder(
-            document: document, environment: environment, currentDirectory: currentDirectory,
-            sourcePath: sourcePath)
+        var builder = ConfigBuilder(document: document, environment: environment, sourcePath: sourcePath)
         guard let config = builder.build() else {
             throw ConfigError(problems: builder.document.problems, path: sourcePath)
         }

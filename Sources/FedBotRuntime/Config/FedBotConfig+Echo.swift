@@ -29,6 +29,7 @@ extension FedBotConfig {
             "  remind_every: \(DurationText.canonical(notices.remindEvery))",
             "storage:",
             "  path: \(Self.yamlQuote(storage.path))",
+            "  retention: \(DurationText.canonical(storage.retention))",
             "metrics:",
         ]
         if let listen = metrics.listen {

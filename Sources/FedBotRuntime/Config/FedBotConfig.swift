@@ -118,13 +118,26 @@ public struct FedBotConfig: Sendable, Equatable {
     /// `storage.*`
     public struct Storage: Sendable, Equatable {
         /// `storage.path`: the SQLite file. `ConfigLoader` makes it absolute, resolving a relative
-        /// path against the current working directory (not the config file's directory).
+        /// path against the config file's directory (not the process's working directory).
         public var path: String
+        /// `storage.retention`: handled commands and sent messages older than this are pruned. At least
+        /// `bot.max_command_age` + 1 h (what recognising a redelivered command needs; see `Retention`).
+        public var retention: Duration
 
         public static let defaultPath = "./fedbot.sqlite"
+        public static let defaultRetention = Duration.seconds(7 * 24 * 3600)
+        /// How much longer than `bot.max_command_age` the retention must be: a command's event ID must
+        /// outlive the age after which a replay of it is refused anyway (plus clock steps).
+        public static let retentionMargin = Duration.seconds(3600)
 
-        public init(path: String = defaultPath) {
+        public init(path: String = defaultPath, retention: Duration = defaultRetention) {
             self.path = path
+            self.retention = retention
+        }
+
+        /// The shortest `storage.retention` allowed with this `bot.max_command_age`.
+        public static func minimumRetention(maxCommandAge: Duration) -> Duration {
+            maxCommandAge + retentionMargin
         }
     }
 

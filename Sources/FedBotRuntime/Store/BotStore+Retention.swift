@@ -14,12 +14,12 @@ import GRDB
 /// the notice's transaction): a notice of an open incident stays, and so does any message a waiting
 /// message refers to. Waiting messages are never pruned.
 public struct Retention: Sendable, Equatable {
-    /// Done rows older than this go (at least `max_command_age` + 1 h for commands).
+    /// Done rows older than this go (`storage.retention`; at least `max_command_age` + 1 h for commands).
     public var window: Duration
     /// `bot.max_command_age`.
     public var maxCommandAge: Duration
 
-    public static let defaultWindow = Duration.seconds(7 * 24 * 3600)
+    public static let defaultWindow = FedBotConfig.Storage.defaultRetention
     /// How often the bot prunes (and once at start-up).
     public static let interval = Duration.seconds(3600)
 
@@ -30,7 +30,9 @@ public struct Retention: Sendable, Equatable {
 
     /// Rows whose times are all before this may go.
     func cutoff(now: Int64) -> Int64 {
-        now - max(window, maxCommandAge + .seconds(3600)).wholeMilliseconds
+        let kept = max(window, FedBotConfig.Storage.minimumRetention(maxCommandAge: maxCommandAge)).wholeMilliseconds
+        let (cutoff, overflow) = now.subtractingReportingOverflow(kept)
+        return overflow ? .min : cutoff
     }
 }
 

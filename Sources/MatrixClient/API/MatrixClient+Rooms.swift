@@ -184,6 +184,12 @@ extension MatrixClient {
         }
     }
 
+    /// `GET /rooms/{roomId}/event/{eventId}`: one event as the bot's user may see it.
+    public func event(_ room: RoomID, id eventID: EventID) async throws -> ClientEvent {
+        try await connection.json(
+            ClientEvent.self, .get, Self.v3 + ["rooms", room.rawValue, "event", eventID.rawValue], retry: .idempotent)
+    }
+
     /// `GET /rooms/{roomId}/messages` from `token`, backwards (`b`) or forwards (`f`).
     public func messages(_ room: RoomID, from token: String, direction: String = "b", limit: Int = 100) async throws
         -> MessagesPage

@@ -60,7 +60,7 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
             case .cancelled:
                 return MatrixError(kind: .transport, message: "the request was cancelled", request: request)
             default:
-                return MatrixError(kind: .transport, message: "\(error)", request: request)
+                break
             }
         }
         if error is NIOTooManyBytesError {
@@ -69,7 +69,33 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         if isConnectionRefused(error) {
             return MatrixError(kind: .connectionRefused, message: "connection refused", request: request)
         }
-        return MatrixError(kind: .transport, message: "\(error)", request: request)
+        return MatrixError(kind: .transport, message: plainWords(error), request: request)
+    }
+
+    /// A network failure in words for a reply or a log line: never an error value's dump (type names,
+    /// errno numbers), which says nothing to the person reading it.
+    static func plainWords(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .remoteConnectionClosed: return "the connection closed before the answer was complete"
+            case .bodyLengthMismatch: return "the answer was cut short"
+            default: return "the connection failed"
+            }
+        }
+        if let error = error as? HTTPParserError {
+            return error == .invalidEOFState ? "the answer was cut short" : "the answer was not valid HTTP"
+        }
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNRESET: return "the connection was reset"
+            case EPIPE: return "the connection broke"
+            case ETIMEDOUT: return "the connection timed out"
+            case EHOSTUNREACH, ENETUNREACH: return "the host is unreachable"
+            default: return "the connection failed"
+            }
+        }
+        if error is ChannelError { return "the connection closed before the answer was complete" }
+        return "the connection failed"
     }
 
     private static func isConnectionRefused(_ error: any Error) -> Bool {

@@ -165,8 +165,9 @@ public struct HomeserverConnection: Sendable {
         case DecodingError.keyNotFound(let key, _): "missing key \(key.stringValue)"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
             "bad value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty: "not JSON"
         case DecodingError.dataCorrupted(let context):
-            "invalid data at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+            "invalid data at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
         default: "not JSON"
         }
     }

@@ -10,17 +10,20 @@ struct FaultBot: Sendable {
     let proxy: FaultProxy
     let directory: String
     let room: String
+    let noticeRoom: String?
     let alice: MatrixUser
     let botUser: String
 
     /// Registers a bot account of its own (a server admin: bots sharing one account decline each other's
     /// invites), creates the room (alice invites the bot) and writes the config.
-    static func make(lab: Lab, proxy: FaultProxy, name: String) async throws -> FaultBot {
+    /// With `notices`, the watcher polls every second and posts to a notice room of its own (`noticeRoom`).
+    static func make(lab: Lab, proxy: FaultProxy, name: String, notices: Bool = false) async throws -> FaultBot {
         let users = lab.info.users
         let alice = MatrixUser(lab: lab, user: users.alice)
         let suffix = UUID().uuidString.prefix(6).lowercased()
         let (botUser, token) = try await registerBot(lab: lab, localpart: "faultbot-\(name)-\(suffix)")
         let room = try await alice.createRoom(name: "faults \(name)", invite: [botUser])
+        let noticeRoom = notices ? try await alice.createRoom(name: "fault notices \(name)", invite: [botUser]) : nil
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("fedbot-fault-\(name)-\(suffix)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -36,13 +39,14 @@ struct FaultBot: Sendable {
               operators: ["\(users.alice.userID)"]
             storage:
               path: "\(directory)/state.sqlite"
-
+            \(noticeRoom.map { "notices:\n  rooms: [\"\($0)\"]\n  interval: 1s\n" } ?? "")
             """
         let configPath = directory + "/fedbot.yaml"
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         chmod(configPath, 0o600)
         return FaultBot(
-            lab: lab, proxy: proxy, directory: directory, room: room, alice: alice, botUser: botUser)
+            lab: lab, proxy: proxy, directory: directory, room: room, noticeRoom: noticeRoom, alice: alice,
+            botUser: botUser)
     }
 
     /// A new server admin on A, logged in with a password: its user ID and access token.

@@ -5,6 +5,8 @@ struct FaultCase: Sendable, CustomStringConvertible {
     enum Target: String, Sendable {
         case sync
         case send
+        /// Every admin API request (`admin_api.url`): a command's and the watcher's polls.
+        case admin
     }
 
     let name: String
@@ -12,9 +14,13 @@ struct FaultCase: Sendable, CustomStringConvertible {
     let target: Target
 
     var description: String { "\(target.rawValue): \(name) (\(fault))" }
-    var method: String { target == .sync ? "GET" : "PUT" }
+    var method: String { target == .send ? "PUT" : "GET" }
     var path: String {
-        target == .sync ? "^/_matrix/client/v3/sync\\?" : "^/_matrix/client/v3/rooms/[^/]+/send/m\\.room\\.message/"
+        switch target {
+        case .sync: "^/_matrix/client/v3/sync\\?"
+        case .send: "^/_matrix/client/v3/rooms/[^/]+/send/m\\.room\\.message/"
+        case .admin: "^/_synapse/admin/"
+        }
     }
 
     /// How long the reply may take once the fault is cleared: a 429 wait may last up to the bot's cap (60 s).
@@ -30,6 +36,7 @@ struct FaultCase: Sendable, CustomStringConvertible {
         ("429 negative Retry-After", .rateLimit(retryAfterMs: -5000, retryAfter: "-5")),
         ("reset mid-body", .resetMidBody),
         ("stall", .stall(seconds: nil)),
+        ("stall 20s", .stall(seconds: 20)),
         ("truncated body", .truncate),
         ("malformed JSON", .malformedJSON),
         ("slow body", .slowBody(delayMs: 50, seconds: 8)),
@@ -38,4 +45,7 @@ struct FaultCase: Sendable, CustomStringConvertible {
     static let all: [FaultCase] = [Target.sync, .send].flatMap { target in
         faults.map { FaultCase(name: $0.0, fault: $0.1, target: target) }
     }
+
+    /// The same faults on the admin API (`FaultAdminTests`).
+    static let admin: [FaultCase] = faults.map { FaultCase(name: $0.0, fault: $0.1, target: .admin) }
 }

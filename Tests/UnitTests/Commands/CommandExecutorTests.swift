@@ -66,7 +66,10 @@ import Testing
                 200,
                 #"{"destination":"dead.example","retry_last_ts":1795519140000,"retry_interval":600000,"failure_ts":1795511520000,"last_successful_stream_ordering":1234}"#
             ),
-            .respond(200, #"{"rooms":[{"room_id":"!a:example.org","stream_ordering":1}],"total":3}"#),
+            .respond(
+                200,
+                #"{"rooms":[{"room_id":"!a:example.org","stream_ordering":1},{"room_id":"!b:example.org","stream_ordering":1300},{"room_id":"!c:example.org","stream_ordering":2000}],"total":3}"#
+            ),
         ])
         let server = try #require(ServerName("dead.example"))
         let execution = await executor(transport).run(.show(server))
@@ -76,7 +79,10 @@ import Testing
         let context = RenderContext(prefix: "!fed", now: Self.now)
         #expect(execution.outcome == .ok)
         #expect(execution.command == .show)
-        #expect(execution.reply == ShowReply(destination: destination, sharedRooms: 3).render(context))
+        // Two of the three shared rooms have events queued after the last delivery (stream position 1234).
+        let backlog = DeliveryBacklog(sharedRooms: 3, waiting: .exactly(2), roomsRead: 3)
+        #expect(execution.reply == ShowReply(destination: destination, backlog: backlog).render(context))
+        #expect(execution.reply.plain.contains("\n• 2 shared rooms have events waiting for delivery\n"))
         #expect(transport.requests.count == 2)
     }
 }

@@ -168,4 +168,25 @@ import Testing
         }
         #expect(await bot.stop() == nil)
     }
+
+    @Test("storage.retention sets the window: with 2d, 3-day-old rows go at start-up and 1-day-old rows stay")
+    func configuredWindow() async throws {
+        var test = try TestBot()
+        test.config.storage.retention = .seconds(2 * 86_400)
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
+        let store = try test.openStore()
+        let now = test.clock.now.milliseconds
+        try await history(store, "old", count: 10, at: now - 3 * Self.day)
+        try await history(store, "young", count: 5, at: now - 1 * Self.day)
+        for entry in try await store.unsentMessages(limit: 1000) {
+            let young = entry.transactionID.contains("young")
+            try await store.markSent(entry.id, eventID: "$sent", now: now - (young ? 1 : 3) * Self.day)
+        }
+        let bot = try await test.startReady()
+        // With the default window (7d) nothing here is old enough to go.
+        try await eventually("start-up pruned the 3-day-old rows") { try await store.outboxCount().total == 5 }
+        #expect(await bot.stop() == nil)
+    }
 }

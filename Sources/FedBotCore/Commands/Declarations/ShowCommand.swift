@@ -9,7 +9,7 @@ extension CommandSpec {
     public static let show = CommandSpec(
         name: .show, positionals: [.required("SERVER")], summary: "one destination in detail",
         details: [
-            "State, failing since (UTC and how long ago), retry interval, next retry, last successful delivery and shared rooms.",
+            "State, failing since (UTC and how long ago), retry interval, next retry, last successful delivery, shared rooms and how many of them have events waiting for delivery.",
             "SERVER may be example.org, example.org:8448, [::1]:8448, a user ID, a room alias or a matrix.to link.",
         ], failure: "Could not show"
     ) { (arguments: inout Arguments) throws(CommandError) -> Action in
@@ -17,15 +17,23 @@ extension CommandSpec {
     }
 }
 
-/// A `show` reply: one destination and how many rooms it shares.
+/// A `show` reply: one destination, how many rooms it shares and how many of those wait for delivery.
 public struct ShowReply: RenderableReply {
     public var destination: Destination
     /// Rooms shared with the destination (the rooms endpoint's `total`), nil when unknown.
     public var sharedRooms: Int?
+    /// Shared rooms with events Synapse has not delivered yet; nil when not read.
+    public var backlog: DeliveryBacklog?
 
-    public init(destination: Destination, sharedRooms: Int?) {
+    public init(destination: Destination, sharedRooms: Int?, backlog: DeliveryBacklog? = nil) {
         self.destination = destination
         self.sharedRooms = sharedRooms
+        self.backlog = backlog
+    }
+
+    /// From a backlog read: its shared-room total too.
+    public init(destination: Destination, backlog: DeliveryBacklog) {
+        self.init(destination: destination, sharedRooms: backlog.sharedRooms, backlog: backlog)
     }
 
     public func render(_ context: RenderContext) -> Reply {
@@ -62,11 +70,31 @@ public struct ShowReply: RenderableReply {
                     ? "Shared rooms: \(CountText.format(sharedRooms)) (\(context.command("rooms", name)))"
                     : "Shared rooms: 0")
         }
+        if let backlog, backlog.sharedRooms > 0 {
+            lines.append(Self.waitingLine(backlog))
+        }
         var blocks: [Block] = [.line(title), .bullets(lines)]
         if health != .healthy {
             blocks.append(.line("To retry now: \(context.command("reset", name))"))
         }
         return Reply(blocks)
+    }
+
+    /// "3 shared rooms have events waiting for delivery", "No shared room has …", "≥ 2 … (first 10,000 read)".
+    static func waitingLine(_ backlog: DeliveryBacklog) -> Inline {
+        let rooms = { (count: Int) in count == 1 ? "1 shared room has" : "\(CountText.format(count)) shared rooms have"
+        }
+        switch backlog.waiting {
+        case .unknown:
+            return "Events waiting for delivery: unknown (nothing was ever delivered to it)"
+        case .exactly(0):
+            return "No shared room has events waiting for delivery"
+        case .exactly(let count):
+            return "\(rooms(count)) events waiting for delivery"
+        case .atLeast(let count):
+            return
+                "≥ \(rooms(count)) events waiting for delivery (first \(CountText.format(backlog.roomsRead)) rooms read)"
+        }
     }
 
     private func failingSince(_ since: Timestamp, _ context: RenderContext) -> Inline {
