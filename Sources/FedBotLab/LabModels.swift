@@ -23,19 +23,23 @@ public struct LabOptions: Sendable, Equatable {
     public var syntheticRooms: Int
     /// `rc_message` for A as `"PER_SECOND:BURST"` (e.g. `"0.5:2"`); nil keeps the relaxed default.
     public var rcMessage: String?
+    /// A's `encryption_enabled_by_default_for_room_type` (`all`, `invite` or `off`); nil leaves it unset.
+    public var encryptionByDefault: String?
 
     public init(
         db: LabDatabase = .sqlite,
         synthetic: Int = 0,
         syntheticFailing: Int = 0,
         syntheticRooms: Int = 1,
-        rcMessage: String? = nil
+        rcMessage: String? = nil,
+        encryptionByDefault: String? = nil
     ) {
         self.db = db
         self.synthetic = synthetic
         self.syntheticFailing = syntheticFailing
         self.syntheticRooms = syntheticRooms
         self.rcMessage = rcMessage
+        self.encryptionByDefault = encryptionByDefault
     }
 
     /// `scripts/lab up` arguments for these options.
@@ -49,6 +53,9 @@ public struct LabOptions: Sendable, Equatable {
         }
         if let rcMessage {
             args += ["--rc-message", rcMessage]
+        }
+        if let encryptionByDefault {
+            args += ["--encryption-by-default", encryptionByDefault]
         }
         return args
     }
