@@ -26,7 +26,7 @@ class Homeserver(NamedTuple):
     whitelist: list[str]
     secret: str
     rc_message: tuple[float, int] | None = None
-    # Synapse's encryption_enabled_by_default_for_room_type (all, invite, off); None leaves it unset.
+    # encryption_enabled_by_default_for_room_type (all, invite, off); None leaves it unset.
     encryption_by_default: str | None = None
 
 
