@@ -1,4 +1,4 @@
-import FedBotCore
+public import FedBotCore
 public import FedBotModels
 public import MatrixClient
 
