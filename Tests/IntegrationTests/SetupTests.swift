@@ -85,7 +85,8 @@ struct SetupTests {
                 #expect(try await bot.state(room, type: "m.room.topic")?["topic"]?.string?.isEmpty == false)
                 let levels = try await bot.state(room, type: "m.room.power_levels")
                 #expect(levels?["users"]?[users.alice.userID]?.lenientInt == 100)
-                #expect(try await harness.alice.membership(room.rawValue, of: users.alice.userID) == "invite")
+                let alice = try await bot.state(room, type: "m.room.member", stateKey: users.alice.userID)
+                #expect(alice?["membership"]?.string == "invite")
             }
             #expect(try await bot.state(admin, type: "m.room.name")?["name"]?.string == "fedbot admin")
 
@@ -97,13 +98,15 @@ struct SetupTests {
             #expect(Set(try await bot.joinedRooms()).subtracting(before) == [admin, notices])
             let levels = try await bot.state(admin, type: "m.room.power_levels")
             #expect(levels?["users"]?[users.mallory.userID]?.lenientInt == 100)
-            #expect(try await harness.mallory.membership(admin.rawValue, of: users.mallory.userID) == "invite")
+            let mallory = try await bot.state(admin, type: "m.room.member", stateKey: users.mallory.userID)
+            #expect(mallory?["membership"]?.string == "invite")
 
             // Alice accepts and asks; the bot (with the written config) answers.
             try await harness.alice.join(admin.rawValue)
             let running = try await harness.startInProcess()
             let command = try await harness.alice.say(admin.rawValue, "!fed list")
-            let replies = try await harness.alice.waitForReplies(to: command, from: users.admin.userID, in: admin.rawValue)
+            let replies = try await harness.alice.waitForReplies(
+                to: command, from: users.admin.userID, in: admin.rawValue)
             _ = await running.stop()
             #expect(replies.count == 1)
             #expect(replies.first?.content["body"]?.string?.hasPrefix("Federation:") == true, "\(replies)")
@@ -132,6 +135,28 @@ struct SetupTests {
             #expect(try String(contentsOfFile: harness.configPath, encoding: .utf8) == text)
             // Nobody was invited into the encrypted room.
             #expect(try await Self.invites(of: harness.alice) == invitesBefore)
+        }
+    }
+
+    @Test("encryption by default for invite-only rooms: fedbot's rooms are still unencrypted")
+    func encryptionForInviteOnlyRooms() async throws {
+        try await Lab.with(LabOptions(encryptionByDefault: "invite")) { lab in
+            let harness = try Self.harness(lab)
+            defer { harness.cleanUp() }
+            let bot = MatrixClient(connection: MatrixUser(lab: lab, user: lab.info.users.admin).connection)
+            let result = await Self.setup(harness, invite: [lab.info.users.alice.userID])
+            #expect(result.status == .success, "\(result.errors)")
+            let config = try harness.loadConfig()
+            for room in (config.bot.rooms + config.notices.rooms).compactMap({ RoomID($0.rawValue) }) {
+                #expect(try await bot.state(room, type: "m.room.encryption") == nil)
+                #expect(try await bot.state(room, type: "m.room.join_rules")?["join_rule"]?.string == "invite")
+            }
+            // A room made the usual private way is encrypted there: the lab option works.
+            let alice = harness.alice
+            let privateRoom = try await alice.createRoom(name: "private", invite: [])
+            let state = try await MatrixClient(connection: alice.connection).state(
+                try #require(RoomID(privateRoom)), type: "m.room.encryption")
+            #expect(state != nil)
         }
     }
 

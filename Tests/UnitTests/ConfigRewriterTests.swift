@@ -27,7 +27,11 @@ import Testing
         let example = try String(contentsOfFile: path, encoding: .utf8)
         let result = try Self.rewrite(example)
         let (removed, added) = Self.diff(example, result)
-        #expect(removed == ["  rooms: [\"!abc:example.org\", \"#ops:example.org\"]", "  rooms: [\"#federation-alerts:example.org\"]"])
+        #expect(
+            removed == [
+                "  rooms: [\"!abc:example.org\", \"#ops:example.org\"]",
+                "  rooms: [\"#federation-alerts:example.org\"]",
+            ])
         #expect(added == ["  rooms: [\"!admin:example.org\"]", "  rooms: [\"!notices\"]"])
         #expect(result.split(separator: "\n").count == example.split(separator: "\n").count)
         #expect(ConfigRewriter.list(section: "bot", key: "rooms", in: result) == [Self.admin])
@@ -143,7 +147,8 @@ import Testing
         #expect(ConfigFiles.permissions(real) == 0o640)
         let type = try FileManager.default.attributesOfItem(atPath: link)[.type] as? FileAttributeType
         #expect(type == .typeSymbolicLink)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["fedbot.yaml", "real.yaml"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["fedbot.yaml", "real.yaml"])
     }
 
     @Test func aFileChangedMeanwhileIsLeftAlone() throws {

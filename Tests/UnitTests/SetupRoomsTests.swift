@@ -5,13 +5,14 @@ import Testing
 
 /// `fedbot setup`'s pure parts: the `createRoom` bodies, the power levels, the record, the `--invite` check.
 @Suite struct SetupRoomsTests {
-    static let bot = UserID("@fedbot:example.org")!
-    static let alice = UserID("@alice:example.org")!
-    static let bob = UserID("@bob:other.example")!
+    static let bot = userID("@fedbot:example.org")
+    static let alice = userID("@alice:example.org")
+    static let bob = userID("@bob:other.example")
 
     @Test(arguments: SetupRooms.Role.allCases)
     func roomsAreInviteOnlyUnencryptedNamedAndGiveTheAdmins100(_ role: SetupRooms.Role) throws {
-        let body = SetupRooms.createRoomBody(role: role, admins: [Self.alice, Self.bob], bot: Self.bot, roomVersion: "10")
+        let body = SetupRooms.createRoomBody(
+            role: role, admins: [Self.alice, Self.bob], bot: Self.bot, roomVersion: "10")
         #expect(body["name"]?.string == role.name)
         #expect(body["topic"]?.string == role.topic)
         #expect(body["visibility"]?.string == "private")
@@ -41,7 +42,8 @@ import Testing
 
     @Test(arguments: ["12", "13"])
     func fromRoomVersion12TheCreatingBotIsNotListed(_ version: String) {
-        let body = SetupRooms.createRoomBody(role: .admin, admins: [Self.alice, Self.bot], bot: Self.bot, roomVersion: version)
+        let body = SetupRooms.createRoomBody(
+            role: .admin, admins: [Self.alice, Self.bot], bot: Self.bot, roomVersion: version)
         #expect(body["power_level_content_override"]?["users"] == .object(["@alice:example.org": .number(100)]))
     }
 

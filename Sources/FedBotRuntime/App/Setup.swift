@@ -106,7 +106,8 @@ public enum Setup {
     static func configEditProblem(_ path: String) -> String? {
         guard case .success(let text) = ConfigFiles.read(path) else { return "it cannot be read" }
         guard access(path, W_OK) == 0,
-            access((URL(fileURLWithPath: path).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent,
+            access(
+                (URL(fileURLWithPath: path).resolvingSymlinksInPath().path as NSString).deletingLastPathComponent,
                 W_OK) == 0
         else { return "it or its directory is not writable" }
         do {

@@ -49,7 +49,8 @@ public struct RoomPairSetup: Sendable {
             if let existing = record.rooms[role] {
                 if !joined.contains(existing) {
                     outcome.lines.append(
-                        "The \(role.label) \(existing) of an earlier setup no longer has the bot in it: making a new one.")
+                        "The \(role.label) \(existing) of an earlier setup no longer has the bot in it: making a new one."
+                    )
                 } else if try await isEncrypted(existing) {
                     outcome.lines.append(
                         "The \(role.label) \(existing) of an earlier setup is encrypted now, so the bot cannot read it: "
