@@ -133,8 +133,21 @@ struct SetupTests {
             let me = try #require(UserID(users.admin.userID))
             #expect(try await bot.accountData(SetupRooms.accountDataType, of: me) == nil)
             #expect(try String(contentsOfFile: harness.configPath, encoding: .utf8) == text)
-            // Nobody was invited into the encrypted room.
+            // Nobody was invited into the encrypted room, and the admin API purged it.
             #expect(try await Self.invites(of: harness.alice) == invitesBefore)
+            #expect(message.contains("was purged (admin API)"))
+            let admin = MatrixUser(lab: lab, user: users.admin).connection
+            var left: Int?
+            for _ in 0..<50 {
+                let rooms = try await admin.json(
+                    JSONValue.self, .get, ["_synapse", "admin", "v1", "rooms"],
+                    query: [("search_term", SetupRooms.Role.admin.name)],
+                    retry: .idempotent)
+                left = rooms["total_rooms"]?.lenientInt
+                if left == 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(left == 0, "the encrypted room is still in the database")
         }
     }
 

@@ -39,7 +39,9 @@ public enum Setup {
         let outcome: RoomPairSetup.Outcome
         do {
             let me = try await clients.matrix.whoAmI().userID
-            outcome = try await RoomPairSetup(matrix: clients.matrix, admins: admins.filter { $0 != me }).run()
+            outcome = try await RoomPairSetup(
+                matrix: clients.matrix, admin: clients.admin, admins: admins.filter { $0 != me }
+            ).run()
         } catch let error as RoomPairSetup.ForcedEncryption {
             printError("fedbot: \(error.description)")
             return .apiError

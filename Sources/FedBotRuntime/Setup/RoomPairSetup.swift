@@ -1,6 +1,7 @@
 public import FedBotCore
 public import FedBotModels
 public import MatrixClient
+public import SynapseAdmin
 
 /// Makes sure the bot has its admin room and notice room, making each only when the bot's account data
 /// does not already name a usable one (the bot still in it, unencrypted), and that the admins are invited
@@ -11,11 +12,14 @@ public import MatrixClient
 /// the server could register first to steer fedbot into a room of theirs.
 public struct RoomPairSetup: Sendable {
     public let matrix: MatrixClient
+    /// Purges a room the homeserver encrypted (the bot is a server admin); without it the room is only left.
+    public let admin: SynapseAdminClient?
     /// Validated, without duplicates and without the bot itself.
     public let admins: [UserID]
 
-    public init(matrix: MatrixClient, admins: [UserID]) {
+    public init(matrix: MatrixClient, admin: SynapseAdminClient?, admins: [UserID]) {
         self.matrix = matrix
+        self.admin = admin
         self.admins = admins
     }
 
@@ -31,12 +35,14 @@ public struct RoomPairSetup: Sendable {
     /// The homeserver made a new room encrypted: nothing is kept.
     public struct ForcedEncryption: Error, CustomStringConvertible {
         public var room: RoomID
+        /// Whether the admin API removed it; otherwise it was only left and forgotten.
+        public var purged: Bool
         public var description: String {
             "the homeserver made the new room encrypted although fedbot asked for no encryption, and fedbot "
                 + "cannot read encrypted rooms. Synapse does this when homeserver.yaml sets "
                 + "encryption_enabled_by_default_for_room_type: all. Set it to invite or off (fedbot's rooms "
                 + "stay unencrypted with invite), restart Synapse, and run fedbot setup again. The encrypted "
-                + "room \(room) was left and forgotten."
+                + "room \(room) was " + (purged ? "purged (admin API)." : "left and forgotten.")
         }
     }
 
@@ -67,9 +73,11 @@ public struct RoomPairSetup: Sendable {
             let room = try await matrix.createRoom(
                 SetupRooms.createRoomBody(role: role, admins: admins, bot: bot, roomVersion: version))
             if try await isEncrypted(room) {
+                // No one was invited yet: nothing is left behind but the empty room, which is purged.
+                let purged = await purge(room)
                 try? await matrix.leave(room, reason: "fedbot setup: the homeserver encrypted this room")
                 try? await matrix.forget(room)
-                throw ForcedEncryption(room: room)
+                throw ForcedEncryption(room: room, purged: purged)
             }
             record.rooms[role] = room
             try await matrix.setAccountData(SetupRooms.accountDataType, of: bot, content: record.content)
@@ -78,6 +86,16 @@ public struct RoomPairSetup: Sendable {
             await invite(to: room, role: role, outcome: &outcome)
         }
         return outcome
+    }
+
+    private func purge(_ room: RoomID) async -> Bool {
+        guard let admin else { return false }
+        do {
+            try await admin.purgeRoom(room)
+            return true
+        } catch {
+            return false
+        }
     }
 
     private func isEncrypted(_ room: RoomID) async throws -> Bool {
