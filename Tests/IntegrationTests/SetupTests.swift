@@ -133,7 +133,7 @@ struct SetupTests {
             let me = try #require(UserID(users.admin.userID))
             #expect(try await bot.accountData(SetupRooms.accountDataType, of: me) == nil)
             #expect(try String(contentsOfFile: harness.configPath, encoding: .utf8) == text)
-            // Nobody was invited into the encrypted room, and the admin API purged it.
+            // Nobody was invited into the encrypted room, and it is gone from the server's room list.
             #expect(try await Self.invites(of: harness.alice) == invitesBefore)
             #expect(message.contains("was purged (admin API)"))
             let admin = MatrixUser(lab: lab, user: users.admin).connection
