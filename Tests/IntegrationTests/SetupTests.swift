@@ -101,6 +101,16 @@ struct SetupTests {
             let mallory = try await bot.state(admin, type: "m.room.member", stateKey: users.mallory.userID)
             #expect(mallory?["membership"]?.string == "invite")
 
+            // The record lost (a run cut off before writing it): the rooms are found by their marker.
+            let me = try #require(UserID(users.admin.userID))
+            try await bot.setAccountData(SetupRooms.accountDataType, of: me, content: .object([:]))
+            let third = await Self.setup(harness, invite: [users.alice.userID], writeConfig: false)
+            #expect(third.status == .success, "\(third.errors)")
+            #expect(third.output.filter { $0.contains("made by an earlier setup that was cut off") }.count == 2)
+            #expect(Set(try await bot.joinedRooms()).subtracting(before) == [admin, notices])
+            let record = try await bot.accountData(SetupRooms.accountDataType, of: me)
+            #expect(SetupRooms.Record(content: record).rooms == [.admin: admin, .notices: notices])
+
             // Alice accepts and asks; the bot (with the written config) answers.
             try await harness.alice.join(admin.rawValue)
             let running = try await harness.startInProcess()

@@ -24,6 +24,8 @@ import Testing
         #expect(joinRule?["content"]?["join_rule"]?.string == "invite")
         let guests = state.first { $0["type"]?.string == "m.room.guest_access" }
         #expect(guests?["content"]?["guest_access"]?.string == "forbidden")
+        let marker = state.first { $0["type"]?.string == SetupRooms.markerType }
+        #expect(marker?["content"] == .object(["role": .string(role.rawValue)]))
         let users = body["power_level_content_override"]?["users"]
         #expect(
             users

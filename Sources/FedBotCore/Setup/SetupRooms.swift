@@ -47,6 +47,11 @@ public enum SetupRooms {
     /// point fedbot at a room of theirs (an alias could be taken by anyone who registers it first).
     public static let accountDataType = "fedbot.setup"
 
+    /// A state event in each room fedbot makes, `{"role": "admin"}` or `{"role": "notices"}`: when the
+    /// account data is missing (a run cut off between making a room and recording it), the rooms the bot
+    /// created are found by it instead of being made again.
+    public static let markerType = "fedbot.setup.room"
+
     /// The power level the named admins (and, where it needs one, the bot) get.
     public static let adminLevel = 100
 
@@ -77,6 +82,7 @@ public enum SetupRooms {
                 state("m.room.join_rules", ["join_rule": .string("invite")]),
                 state("m.room.guest_access", ["guest_access": .string("forbidden")]),
                 state("m.room.history_visibility", ["history_visibility": .string("shared")]),
+                state(markerType, ["role": .string(role.rawValue)]),
             ]),
             "power_level_content_override": .object(["users": .object(users)]),
         ]

@@ -51,6 +51,17 @@ public struct RoomPairSetup: Sendable {
         var record = SetupRooms.Record(content: try await matrix.accountData(SetupRooms.accountDataType, of: bot))
         let joined = Set(try await matrix.joinedRooms())
         var outcome = Outcome()
+        let unrecorded = SetupRooms.Role.allCases.filter { record.rooms[$0] == nil }
+        if !unrecorded.isEmpty {
+            let found = try await marked(among: joined, roles: unrecorded, bot: bot)
+            for (role, room) in found.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                record.rooms[role] = room
+                outcome.lines.append("Found the \(role.label) \(room), made by an earlier setup that was cut off.")
+            }
+            if !found.isEmpty {
+                try await matrix.setAccountData(SetupRooms.accountDataType, of: bot, content: record.content)
+            }
+        }
         for role in SetupRooms.Role.allCases {
             if let existing = record.rooms[role] {
                 if !joined.contains(existing) {
@@ -86,6 +97,23 @@ public struct RoomPairSetup: Sendable {
             await invite(to: room, role: role, outcome: &outcome)
         }
         return outcome
+    }
+
+    /// Rooms the bot created with a `SetupRooms.markerType` event for one of `roles` (one GET per joined
+    /// room, only when the account data lacks a room).
+    private func marked(among joined: Set<RoomID>, roles: [SetupRooms.Role], bot: UserID) async throws
+        -> [SetupRooms.Role: RoomID]
+    {
+        var found: [SetupRooms.Role: RoomID] = [:]
+        for room in joined.sorted(by: { $0.rawValue < $1.rawValue }) {
+            guard let marker = try? await matrix.state(room, type: SetupRooms.markerType),
+                let role = marker["role"]?.string.flatMap(SetupRooms.Role.init(rawValue:)),
+                roles.contains(role), found[role] == nil,
+                try await matrix.stateEvent(room, type: "m.room.create")?.sender == bot.rawValue
+            else { continue }
+            found[role] = room
+        }
+        return found
     }
 
     private func purge(_ room: RoomID) async -> Bool {
