@@ -16,6 +16,7 @@ import hmac
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 import urllib.error
@@ -101,33 +102,9 @@ def login(base: str, user: str, password: str, device: str) -> Json:
 def setup(d: str) -> None:
     lab = lab_info(d)
     base = lab["a"]["client_url"]
-    server = lab["a"]["server_name"]
     register(base, lab["registration_shared_secret"], "fedbot", "fedbot-demo-password", True)
     bot = login(base, "fedbot", "fedbot-demo-password", "FEDBOT")
     alice = lab["users"]["alice"]
-    admin_room = http(
-        "POST",
-        base + "/_matrix/client/v3/createRoom",
-        {
-            "name": "fedbot admin",
-            "room_alias_name": "fedbot-admin",
-            "preset": "private_chat",
-            "invite": [bot["user_id"]],
-            "topic": "Type !fed help",
-        },
-        alice["access_token"],
-    )["room_id"]
-    notice_room = http(
-        "POST",
-        base + "/_matrix/client/v3/createRoom",
-        {
-            "name": "federation alerts",
-            "room_alias_name": "federation-alerts",
-            "preset": "private_chat",
-            "invite": [bot["user_id"]],
-        },
-        alice["access_token"],
-    )["room_id"]
     token_file = os.path.join(d, "fedbot.token")
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -138,10 +115,10 @@ homeserver:
   url: "{base}"
   access_token_file: "{token_file}"
 bot:
-  rooms: ["#fedbot-admin:{server}"]
+  rooms: []  # `fedbot setup --write-config` fills this in
   operators: ["{alice["user_id"]}"]
 notices:
-  rooms: ["#federation-alerts:{server}"]
+  rooms: []  # and this
   interval: 5s
 storage:
   path: "{os.path.join(d, "fedbot.sqlite")}"
@@ -156,14 +133,34 @@ metrics:
         json.dump(
             {
                 "bot": bot["user_id"],
-                "admin_room": admin_room,
-                "notice_room": notice_room,
                 "metrics_port": metrics_port,
                 "config": path,
             },
             f,
         )
     print(path)
+
+
+def make_rooms(d: str, fedbot: str) -> None:
+    """`fedbot setup` makes the rooms and invites alice; she accepts, as she would on a phone."""
+    lab, demo = lab_info(d), demo_info(d)
+    base, alice = lab["a"]["client_url"], lab["users"]["alice"]
+    setup_argv = [fedbot, "setup", "--config", demo["config"], "--write-config"]
+    subprocess.run([*setup_argv, "--invite", alice["user_id"]], check=True, stdout=sys.stderr)
+    invites = http("GET", base + "/_matrix/client/v3/sync?timeout=0", None, alice["access_token"])
+    for room, invite in invites.get("rooms", {}).get("invite", {}).items():
+        for event in invite.get("invite_state", {}).get("events", []):
+            if event.get("type") != "m.room.name":
+                continue
+            name = event.get("content", {}).get("name", "")
+            key = {"fedbot admin": "admin_room", "fedbot notices": "notice_room"}.get(name)
+            if key:
+                http("POST", f"{base}/_matrix/client/v3/join/{q(room)}", {}, alice["access_token"])
+                demo[key] = room
+    if "admin_room" not in demo or "notice_room" not in demo:
+        sys.exit("demo: alice did not get both invitations from fedbot setup")
+    with open(os.path.join(d, "demo.json"), "w") as f:
+        json.dump(demo, f)
 
 
 def wait(what: str, check: Callable[[], T | None]) -> T:
@@ -234,7 +231,6 @@ def ask(d: str, text: str) -> None:
 
 def instructions(d: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
-    server = lab["a"]["server_name"]
     alice = lab["users"]["alice"]
     print(f"""
   fedbot is running against a local Synapse. Log in with any Matrix client:
@@ -243,7 +239,7 @@ def instructions(d: str) -> None:
     user        {alice["user_id"].split(":")[0][1:]}   (full ID {alice["user_id"]})
     password    {alice["password"]}
 
-  Rooms: #fedbot-admin:{server} (commands)   #federation-alerts:{server} (notices)
+  Rooms (made by `fedbot setup`, unencrypted): "fedbot admin" (commands), "fedbot notices"
   Try:   !fed list    !fed show {lab["b"]["server_name"]}    !fed help
   B ({lab["b"]["server_name"]}) is stopped, so federation with it fails. Bring it back with
          scripts/lab start-b --dir {d}     and then type   !fed reset {lab["b"]["server_name"]}
@@ -257,6 +253,8 @@ if __name__ == "__main__":
     command, directory = sys.argv[1], sys.argv[2]
     if command == "setup":
         setup(directory)
+    elif command == "make-rooms":
+        make_rooms(directory, sys.argv[3])
     elif command == "wait-ready":
         wait_ready(directory)
     elif command == "wait-notice":

@@ -25,6 +25,8 @@ public struct LabOptions: Sendable, Equatable {
     public var rcMessage: String?
     /// Also the small internet on loopback (`LabInfo.internet`; B's federation certificate then comes from its CA).
     public var internet: Bool
+    /// A's `encryption_enabled_by_default_for_room_type` (`all`, `invite` or `off`); nil leaves it unset.
+    public var encryptionByDefault: String?
 
     public init(
         db: LabDatabase = .sqlite,
@@ -32,7 +34,8 @@ public struct LabOptions: Sendable, Equatable {
         syntheticFailing: Int = 0,
         syntheticRooms: Int = 1,
         rcMessage: String? = nil,
-        internet: Bool = false
+        internet: Bool = false,
+        encryptionByDefault: String? = nil
     ) {
         self.db = db
         self.synthetic = synthetic
@@ -40,6 +43,7 @@ public struct LabOptions: Sendable, Equatable {
         self.syntheticRooms = syntheticRooms
         self.rcMessage = rcMessage
         self.internet = internet
+        self.encryptionByDefault = encryptionByDefault
     }
 
     /// `scripts/lab up` arguments for these options.
@@ -56,6 +60,9 @@ public struct LabOptions: Sendable, Equatable {
         }
         if internet {
             args.append("--internet")
+        }
+        if let encryptionByDefault {
+            args += ["--encryption-by-default", encryptionByDefault]
         }
         return args
     }

@@ -81,6 +81,23 @@ public final class SynapseAdminClient: Sendable {
         try await get(RoomDetails.self, ["_synapse", "admin", "v1", "rooms", roomID], room: roomID)
     }
 
+    /// `DELETE /_synapse/admin/v2/rooms/{roomId}` with `purge`: removes a room from the database (in the
+    /// background); for a room fedbot made by mistake and no one else has joined.
+    public func purgeRoom(_ room: RoomID) async throws(SynapseAdminError) {
+        let body = Data(#"{"purge":true}"#.utf8)
+        do {
+            _ = try await connection.send(
+                .delete, ["_synapse", "admin", "v2", "rooms", room.rawValue], body: body, timeout: timeout,
+                retry: .none)
+        } catch let error as MatrixError {
+            throw SynapseAdminError(error, baseURL: connection.baseURL, room: room.rawValue)
+        } catch is CancellationError {
+            throw .cancelled
+        } catch {
+            throw .transport("\(error)")
+        }
+    }
+
     /// `GET /_synapse/admin/v1/users/{userId}/admin`: whether a user is a server admin. A non-admin
     /// caller gets `.notServerAdmin`.
     public func isServerAdmin(_ user: UserID) async throws(SynapseAdminError) -> Bool {

@@ -10,7 +10,7 @@ struct FedBot: AsyncParsableCommand {
         commandName: "fedbot",
         abstract: "A Matrix bot that watches Synapse federation and answers !fed commands.",
         version: FedBotVersion.current,
-        subcommands: [Run.self, Fed.self, CheckConfigCommand.self, LoginCommand.self]
+        subcommands: [Run.self, Fed.self, SetupCommand.self, CheckConfigCommand.self, LoginCommand.self]
     )
 
     /// Usage errors exit 2 (DESIGN.md), not ArgumentParser's 64.

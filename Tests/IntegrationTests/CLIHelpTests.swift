@@ -52,4 +52,24 @@ import Testing
         #expect(status == 2)
         #expect(errors.contains("is not valid"))
     }
+
+    @Test func setupChecksItsInvitesBeforeAnythingElse() throws {
+        for arguments in [["setup", "--invite", "alice"], ["setup"], ["setup", "--invite", "@a:example.org", "@b"]] {
+            let (status, output, errors) = try Self.fedbot(arguments)
+            #expect(status == 2, "\(arguments)")
+            #expect(output.isEmpty)
+            #expect(errors.split(separator: "\n").count == 1, "\(errors)")
+            #expect(errors.hasPrefix("fedbot: "))
+        }
+    }
+
+    @Test func helpListsSetup() throws {
+        let (status, output, _) = try Self.fedbot(["--help"])
+        #expect(status == 0)
+        #expect(output.contains("setup"))
+        let (setupStatus, setupHelp, _) = try Self.fedbot(["setup", "--help"])
+        #expect(setupStatus == 0)
+        #expect(setupHelp.contains("--invite <invite> ..."))
+        #expect(setupHelp.contains("--write-config"))
+    }
 }

@@ -49,6 +49,11 @@ def _add_up(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--rc-message", metavar="PER_SECOND:BURST", help="rc_message for A (default: relaxed)"
     )
     p.add_argument(
+        "--encryption-by-default",
+        choices=["all", "invite", "off"],
+        help="A's encryption_enabled_by_default_for_room_type (default: unset, i.e. off)",
+    )
+    p.add_argument(
         "--watch-pid", type=int, metavar="PID", help="tear the whole lab down when PID exits"
     )
     p.add_argument(

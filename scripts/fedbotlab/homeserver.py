@@ -26,6 +26,8 @@ class Homeserver(NamedTuple):
     whitelist: list[str]
     secret: str
     rc_message: tuple[float, int] | None = None
+    # encryption_enabled_by_default_for_room_type (all, invite, off); None leaves it unset.
+    encryption_by_default: str | None = None
 
 
 class Shared(NamedTuple):
@@ -152,6 +154,11 @@ def synapse_config(hs: Homeserver, shared: Shared) -> Json:
         "federation": _federation(),
         "caches": {"sync_response_cache_duration": 0},
         **rate_limits(hs.rc_message),
+        **(
+            {"encryption_enabled_by_default_for_room_type": hs.encryption_by_default}
+            if hs.encryption_by_default
+            else {}
+        ),
     }
 
 

@@ -107,7 +107,12 @@ def _start_postgres(lab: Lab, sup: SupClient, template: str, port: int) -> Json:
 
 
 def _write_configs(
-    lab: Lab, ports: Ports, secret: str, rc: tuple[float, int] | None, sqlite_tpl: str
+    lab: Lab,
+    ports: Ports,
+    secret: str,
+    rc: tuple[float, int] | None,
+    sqlite_tpl: str,
+    encryption_by_default: str | None = None,
 ) -> None:
     shared = Shared.load()
     b_tls = os.path.join(internet.internet_dir(lab.dir), "b.pem")
@@ -133,6 +138,7 @@ def _write_configs(
             whitelist=[ports.a_name, ports.b_name],
             secret=secret,
             rc_message=rc if which == "a" else None,
+            encryption_by_default=encryption_by_default if which == "a" else None,
         )
         write_homeserver(hs, tls, f"lab_{which}", paths["log"])
 
@@ -168,7 +174,9 @@ def _servers(
     if pg_tpl is not None and ports.pg is not None:
         pg_info = _start_postgres(lab, sup, pg_tpl, ports.pg)
         timer.mark("postgres")
-    _write_configs(lab, ports, secret, parse_rc(args.rc_message), sqlite_tpl)
+    _write_configs(
+        lab, ports, secret, parse_rc(args.rc_message), sqlite_tpl, args.encryption_by_default
+    )
     timer.mark("configs")
     pid_a, pid_b = _start_servers(lab, sup, ports)
     timer.mark("start_servers")

@@ -33,6 +33,7 @@ class ParserTests(unittest.TestCase):
                     "synthetic_failing",
                     "synthetic_rooms",
                     "rc_message",
+                    "encryption_by_default",
                     "watch_pid",
                     "foreground",
                 )
@@ -43,6 +44,7 @@ class ParserTests(unittest.TestCase):
                 "synthetic_failing": 0,
                 "synthetic_rooms": 1,
                 "rc_message": None,
+                "encryption_by_default": None,
                 "watch_pid": None,
                 "foreground": False,
             },
@@ -66,12 +68,15 @@ class ParserTests(unittest.TestCase):
             "3",
             "--rc-message",
             "0.5:2",
+            "--encryption-by-default",
+            "all",
         ]
         args = parse(*argv)
         self.assertEqual((args["watch_pid"], args["db"], args["synthetic"]), (42, "postgres", 2000))
         self.assertEqual((args["synthetic_failing"], args["synthetic_rooms"]), (20, 3))
         self.assertTrue(args["foreground"])
         self.assertEqual(args["rc_message"], "0.5:2")
+        self.assertEqual(args["encryption_by_default"], "all")
 
     def test_every_command_wants_a_dir(self) -> None:
         for command in (

@@ -75,6 +75,12 @@ class SynapseConfigTests(unittest.TestCase):
         self.assertEqual(limited["rc_message"], {"per_second": 0.5, "burst_count": 2})
         self.assertEqual(limited["rc_room_creation"], relaxed)
 
+    def test_encryption_by_default_only_when_asked(self) -> None:
+        key = "encryption_enabled_by_default_for_room_type"
+        self.assertNotIn(key, synapse_config(spec(), SHARED))
+        forced = synapse_config(spec(encryption_by_default="all"), SHARED)
+        self.assertEqual(forced[key], "all")
+
     def test_quiet_and_cheap(self) -> None:
         cfg = synapse_config(spec(), SHARED)
         self.assertEqual(cfg["presence"], {"enabled": False})
