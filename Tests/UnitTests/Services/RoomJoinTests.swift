@@ -79,7 +79,7 @@ import Testing
         test.homeserver.on(.get, "/federation/destinations", repeating: try Fixture.response("destinations-failing"))
         test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
         let bot = try test.start()
-        try await eventually("the room is joined and the baseline notice goes there", within: .seconds(15)) {
+        try await eventually("the room is joined and the baseline notice goes there") {
             test.clock.advance(by: .seconds(1))
             return test.sentTransactions.contains { $0.hasPrefix("fedbot.notice.") }
         }
@@ -109,7 +109,7 @@ import Testing
         }
         try await eventually("the long-poll is waiting") { test.homeserver.requests(.get, "/sync").count == 2 }
         #expect(test.homeserver.requests(.post, "/filter").count == 1)
-        try await eventually("the room is joined and the filter re-uploaded", within: .seconds(15)) {
+        try await eventually("the room is joined and the filter re-uploaded") {
             test.clock.advance(by: .seconds(1))
             return test.homeserver.requests(.post, "/filter").count == 2
         }

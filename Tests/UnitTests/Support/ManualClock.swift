@@ -66,18 +66,31 @@ final class ManualClock: BotClock {
     }
 }
 
-/// Waits (in real time, bounded) until `condition` holds: the services run on their own tasks. The bound
-/// is generous because the whole unit suite shares a cooperative pool of one thread per core with
-/// CPU-bound tests; a passing case takes milliseconds.
-func eventually(
-    _ what: @autoclosure () -> String, within limit: Duration = .seconds(30), _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + limit
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(1))
+/// Checks `condition` until it holds, at most `checks` times, `pause` apart; whether it held.
+///
+/// The bound counts this task's own checks, not real time. The services under test run on the same
+/// cooperative pool (one thread per core) as every other case of the unit run, CPU-bound parameterized
+/// cases included: on a loaded 2-core machine the pool can be taken for many seconds, during which neither
+/// the bot nor this loop runs. A real-time deadline counts that time and fails a test that was merely not
+/// scheduled; a count of checks stretches with the starvation (each check needs the pool too) and still ends
+/// a genuine hang: with the pool free, 30,000 checks 1 ms apart last at least 30 s.
+func holds(
+    within checks: Int = 30_000, pause: Duration = .milliseconds(1), _ condition: () async throws -> Bool
+) async throws -> Bool {
+    for _ in 0..<checks {
+        if try await condition() { return true }
+        try await Task.sleep(for: pause)
     }
-    throw ServiceTestError("timed out waiting until \(what())")
+    return try await condition()
+}
+
+/// Waits until `condition` holds (the services run on their own tasks), or throws after `checks` checks
+/// (see `holds`: the bound is in checks, not real time). A passing case takes a few checks.
+func eventually(
+    _ what: @autoclosure () -> String, within checks: Int = 30_000, _ condition: () async throws -> Bool
+) async throws {
+    if try await holds(within: checks, condition) { return }
+    throw ServiceTestError("timed out waiting until \(what()) (\(checks) checks)")
 }
 
 struct ServiceTestError: Error, CustomStringConvertible {

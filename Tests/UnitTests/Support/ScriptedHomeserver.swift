@@ -6,7 +6,7 @@ import Synchronization
 /// A homeserver behind the `HTTPTransport` seam that answers from a script: each route (method and a
 /// piece of the decoded path) has a queue of replies, then optionally a reply it repeats. A request whose
 /// route has nothing to answer waits until the test adds a reply (a long-poll `/sync` does that) or the
-/// request is cancelled; a request no route matches gets 404 `M_UNRECOGNIZED`. Every request is recorded.
+/// request is cancelled (it waits without polling); a request no route matches gets 404 `M_UNRECOGNIZED`. Every request is recorded.
 final class ScriptedHomeserver: HTTPTransport {
     struct Request: Sendable {
         var method: HTTPRequest.Method
@@ -31,6 +31,10 @@ final class ScriptedHomeserver: HTTPTransport {
         /// Routes answered by a function of the request (path ending in the key), before `routes`.
         var handlers: [(method: HTTPRequest.Method, pathSuffix: String, answer: @Sendable (Request) -> HTTPResponse)] =
             []
+        /// Requests waiting for a reply to be added (woken by `on`, which adds replies).
+        var waiting: [UUID: CheckedContinuation<Void, any Error>] = [:]
+        /// Bumped by every `on`: a request that found nothing to answer and sees it changed looks again.
+        var generation = 0
     }
 
     private let state = Mutex(State())
@@ -40,14 +44,19 @@ final class ScriptedHomeserver: HTTPTransport {
     func on(
         _ method: HTTPRequest.Method, _ pathPart: String, _ replies: HTTPResponse..., repeating: HTTPResponse? = nil
     ) {
-        state.withLock { state in
+        let waiting = state.withLock { state in
             if let index = state.routes.firstIndex(where: { $0.method == method && $0.pathPart == pathPart }) {
                 state.routes[index].queue += replies
                 if let repeating { state.routes[index].repeating = repeating }
             } else {
                 state.routes.append(Route(method: method, pathPart: pathPart, queue: replies, repeating: repeating))
             }
+            state.generation += 1
+            defer { state.waiting = [:] }
+            return Array(state.waiting.values)
         }
+        // Every held request looks again (without polling: a held long-poll costs nothing while it waits).
+        for continuation in waiting { continuation.resume() }
     }
 
     /// Answers `method` requests whose path ends in `pathSuffix` with `answer(request)` (a server whose
@@ -78,22 +87,42 @@ final class ScriptedHomeserver: HTTPTransport {
         if let handler { return handler.answer(recorded) }
         while true {
             try Task.checkCancellation()
-            let answer = state.withLock { state -> HTTPResponse?? in
+            let (answer, generation) = state.withLock { state -> (HTTPResponse??, Int) in
                 guard
                     let index = state.routes.firstIndex(where: {
                         $0.method == recorded.method && recorded.path.contains($0.pathPart)
                     })
-                else { return .some(nil) }
-                if !state.routes[index].queue.isEmpty { return state.routes[index].queue.removeFirst() }
-                return state.routes[index].repeating.map { .some($0) } ?? nil
+                else { return (.some(nil), state.generation) }
+                if !state.routes[index].queue.isEmpty { return (state.routes[index].queue.removeFirst(), 0) }
+                return (state.routes[index].repeating.map { .some($0) } ?? nil, state.generation)
             }
             switch answer {
             case .some(.some(let response)): return response
             case .some(.none):
                 return Self.reply(404, #"{"errcode":"M_UNRECOGNIZED","error":"Unrecognized request"}"#)
             case .none:
-                try await Task.sleep(for: .milliseconds(1))
+                try await waitForReplies(after: generation)
             }
+        }
+    }
+
+    /// Returns once `on` added replies after `generation` (at once if it already did), or throws
+    /// `CancellationError` when the request is cancelled.
+    private func waitForReplies(after generation: Int) async throws {
+        let id = UUID()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome = state.withLock { state -> Result<Void, any Error>? in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if state.generation != generation { return .success(()) }
+                    state.waiting[id] = continuation
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            let continuation = state.withLock { $0.waiting.removeValue(forKey: id) }
+            continuation?.resume(throwing: CancellationError())
         }
     }
 
