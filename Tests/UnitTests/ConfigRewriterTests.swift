@@ -71,7 +71,7 @@ import Testing
                   interval: 60s
                 """)
         let loaded = try ConfigLoader.parse(
-            yaml: result, sourcePath: "/nonexistent/fedbot.yaml", environment: [:], currentDirectory: "/")
+            yaml: result, sourcePath: "/nonexistent/fedbot.yaml", environment: [:])
         #expect(loaded.config.bot.operators.map(\.rawValue) == ["@alice:example.org"])
     }
 
