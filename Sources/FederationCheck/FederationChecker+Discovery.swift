@@ -77,10 +77,11 @@ extension FederationChecker {
             }
             do {
                 let found = try await dns.addresses(endpoint.host)
-                if found.isEmpty { failures.append("\(endpoint.host) has no A/AAAA record") }
+                if found.isEmpty { failures.append("no A/AAAA record for \(endpoint.host)") }
                 targets += found.map { Target(ip: $0, port: endpoint.port) }
             } catch {
-                failures.append("\(endpoint.host): \(Self.text(error))")
+                let about = endpoint.host == server.host ? "" : " for \(endpoint.host)"
+                failures.append(Self.text(error) + about)
             }
         }
         targets = Array(targets.prefix(Self.maximumAddresses))

@@ -19,7 +19,7 @@ extension FederationChecker {
         case .answer(let response) where response.truncated:
             return .invalid("delegation file is bigger than \(WellKnown.maximumBody / 1024) KiB")
         case .answer(let response): return WellKnown.delegation(status: response.status, body: response.body)
-        case .unreachable(let why): return .none("no delegation file (\(why))")
+        case .unreachable(let why): return .none("no delegation file: \(why)")
         case .tlsProblem(let says): return .invalid("delegation file: \(says)")
         case .tooManyRedirects: return .invalid("delegation file: more than \(WellKnown.maximumRedirects) redirects")
         case .insecureRedirect: return .invalid("delegation file redirects to a non-https URL")
