@@ -17,12 +17,12 @@ extension FederationChecker {
     func fetchDelegation(_ host: String) async -> WellKnown.Delegation {
         switch await fetchWellKnown(host: host, path: "/.well-known/matrix/server") {
         case .answer(let response) where response.truncated:
-            return .invalid("delegation file is bigger than \(WellKnown.maximumBody / 1024) KiB")
+            return .invalid("well-known file is bigger than \(WellKnown.maximumBody / 1024) KiB")
         case .answer(let response): return WellKnown.delegation(status: response.status, body: response.body)
-        case .unreachable(let why): return .none("no delegation file: \(why)")
-        case .tlsProblem(let says): return .invalid("delegation file: \(says)")
-        case .tooManyRedirects: return .invalid("delegation file: more than \(WellKnown.maximumRedirects) redirects")
-        case .insecureRedirect: return .invalid("delegation file redirects to a non-https URL")
+        case .unreachable(let why): return .none("no well-known file: \(why)")
+        case .tlsProblem(let says): return .invalid("well-known file: \(says)")
+        case .tooManyRedirects: return .invalid("well-known file: more than \(WellKnown.maximumRedirects) redirects")
+        case .insecureRedirect: return .invalid("well-known file redirects to a non-https URL")
         }
     }
 
