@@ -1,7 +1,7 @@
 import Crypto
 import NIOCore
-import FedBotCore
-import FedBotModels
+public import FedBotCore
+public import FedBotModels
 import Foundation
 
 /// The checks at each address: connect, TLS, certificate, `/version`, signing keys; and whether Synapse's
@@ -107,7 +107,7 @@ extension FederationChecker {
     }
 
     /// The `keys` finding for a parsed key answer: names, expiry, and every self-signature verified.
-    static func judgeKeys(_ keys: SigningKeys, server: String, now: Timestamp) -> CheckFinding {
+    public static func judgeKeys(_ keys: SigningKeys, server: String, now: Timestamp) -> CheckFinding {
         if let problem = keys.problem(expected: server, now: now) { return CheckFinding(.keys, .failed, problem) }
         for pair in keys.ed25519Pairs {
             guard KeySignature.verify(key: pair.key, signature: pair.signature, message: keys.signedBytes) else {
@@ -127,6 +127,11 @@ public enum KeySignature {
             let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
         else { return false }
         return publicKey.isValidSignature(signatureBytes, for: message)
+    }
+
+    /// The unpadded base64 public key of the Ed25519 key with this 32-byte seed.
+    public static func publicKey(seed: [UInt8]) throws -> String {
+        UnpaddedBase64.encode(Array(try Curve25519.Signing.PrivateKey(rawRepresentation: seed).publicKey.rawRepresentation))
     }
 
     /// The unpadded base64 signature of `message` by the Ed25519 key with this 32-byte seed (tests and the

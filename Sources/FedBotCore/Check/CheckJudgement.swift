@@ -8,6 +8,12 @@ public enum CheckJudgement {
         public var verdict: CheckVerdict
         public var check: CheckID?
         public var says: String
+
+        public init(verdict: CheckVerdict, check: CheckID?, says: String) {
+            self.verdict = verdict
+            self.check = check
+            self.says = says
+        }
     }
 
     /// Judges what the checks found. `findings` are the address-independent ones, in the order they ran.
