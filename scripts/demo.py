@@ -245,7 +245,8 @@ def instructions(d: str) -> None:
 
   Rooms: #fedbot-admin:{server} (commands)   #federation-alerts:{server} (notices)
   Try:   !fed list    !fed show {lab["b"]["server_name"]}    !fed help
-  B ({lab["b"]["server_name"]}) is stopped, so federation with it fails. Bring it back with
+  B ({lab["b"]["server_name"]}) is stopped, so federation with it fails: !fed check {lab["b"]["server_name"]} says why.
+  Bring it back with
          scripts/lab start-b --dir {d}     and then type   !fed reset {lab["b"]["server_name"]}
   Metrics: http://127.0.0.1:{demo["metrics_port"]}/metrics   Log: {os.path.join(d, "fedbot.log")}
 

@@ -23,7 +23,9 @@ struct CertificateJudge: Sendable {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let end = "-----END CERTIFICATE-----"
         let blocks = text.components(separatedBy: end).dropLast().map { $0 + end }
-        let certificates = try blocks.map { try Certificate(pemEncoded: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let certificates = try blocks.map {
+            try Certificate(pemEncoded: $0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         guard !certificates.isEmpty else { throw CocoaError(.fileReadCorruptFile) }
         return certificates
     }
@@ -56,10 +58,12 @@ struct CertificateJudge: Sendable {
         }
         if days < Self.warningDays {
             return Verdict(
-                finding: CheckFinding(.certificate, .warning, "TLS certificate expires in \(days) day\(days == 1 ? "" : "s")"),
+                finding: CheckFinding(
+                    .certificate, .warning, "TLS certificate expires in \(days) day\(days == 1 ? "" : "s")"),
                 daysLeft: days)
         }
-        return Verdict(finding: CheckFinding(.certificate, .ok, "valid for \(serverName), \(days) days left"), daysLeft: days)
+        return Verdict(
+            finding: CheckFinding(.certificate, .ok, "valid for \(serverName), \(days) days left"), daysLeft: days)
     }
 
     /// RFC 6125 as Synapse's TLS policy applies it: a DNS name in the subject alternative names, exactly or by

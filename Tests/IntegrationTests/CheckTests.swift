@@ -52,13 +52,16 @@ import Testing
                 #expect(report.says.lowercased().contains(testCase.says), "\(testCase.server): \(report.says)")
                 #expect(status == (testCase.verdict == .red ? .apiError : .success), "\(testCase.server)")
             }
-            // Asked again within a minute: the same verdict, from the cache.
+            // Asked twice within a minute: the second answer comes from the cache, with the same verdict.
             let good = try #require(internet.cases.first { $0.verdict == .green })
-            let again = try await harness.alice.say(room, "!fed check \(good.server)")
-            let replies = try await harness.alice.waitForReplies(to: again, from: harness.botUser, in: room)
-            let body = replies.first?.content["body"]?.string ?? ""
-            #expect(body.hasPrefix("🟢 \(good.server) answers federation"), "\(body)")
-            #expect(body.contains("From the cache: checked"), "\(body)")
+            var bodies: [String] = []
+            for _ in 0..<2 {
+                let again = try await harness.alice.say(room, "!fed check \(good.server)")
+                let replies = try await harness.alice.waitForReplies(to: again, from: harness.botUser, in: room)
+                bodies.append(replies.first?.content["body"]?.string ?? "")
+            }
+            #expect(bodies.allSatisfy { $0.hasPrefix("🟢 \(good.server) answers federation") }, "\(bodies)")
+            #expect(bodies[1].contains("From the cache: checked"), "\(bodies[1])")
             await bot.stop()
         }
     }

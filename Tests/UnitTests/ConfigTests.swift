@@ -195,7 +195,9 @@ enum ConfigFixture {
             """
         let config = try ConfigFixture.load(yaml, env: [:]).config
         #expect(config.diagnostics.resolver == "127.0.0.1:5353" && config.diagnostics.timeout == .seconds(2))
-        #expect(!config.diagnostics.onNotices && config.diagnostics.allowRanges.map(\.description) == ["10.0.0.0/8", "fd00::/8"])
+        #expect(
+            !config.diagnostics.onNotices
+                && config.diagnostics.allowRanges.map(\.description) == ["10.0.0.0/8", "fd00::/8"])
         #expect(FedBotConfig.Diagnostics() == FedBotConfig.Diagnostics(timeout: .seconds(5), onNotices: true))
         let echo = config.redactedYAML
         #expect(!echo.contains("secret"))

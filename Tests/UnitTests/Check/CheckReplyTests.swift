@@ -14,7 +14,8 @@ import Testing
                 tlsServerName: "matrix.example.net", targets: [CheckTarget(host: "fed.example.net", port: 8448)]),
             findings: [
                 CheckFinding(.wellKnown, .ok, "no well-known file (HTTP 404)"),
-                CheckFinding(.srv, .ok, "_matrix-fed._tcp → fed.example.net:8448"), CheckFinding(.dns, .ok, "1 address"),
+                CheckFinding(.srv, .ok, "_matrix-fed._tcp → fed.example.net:8448"),
+                CheckFinding(.dns, .ok, "1 address"),
                 CheckFinding(.support, .ok, "1 contact"),
             ],
             addresses: [
@@ -34,7 +35,8 @@ import Testing
 
     @Test func redReply() {
         let reply = CheckReply(
-            report: report(verdict: .red, check: .certificate, says: "TLS certificate expired 3 days ago on 203.0.113.5:8448")
+            report: report(
+                verdict: .red, check: .certificate, says: "TLS certificate expired 3 days ago on 203.0.113.5:8448")
         ).render(context)
         #expect(
             reply.plain == """
@@ -51,16 +53,27 @@ import Testing
                 Contact: @admin:example.net, admin@example.net (admin)
                 Checked from my host in 312 ms.
                 """)
-        #expect(reply.html.hasPrefix("<p>🔴 <b>matrix.example.net</b>: TLS certificate expired 3 days ago on 203.0.113.5:8448</p><ul>"))
+        #expect(
+            reply.html.hasPrefix(
+                "<p>🔴 <b>matrix.example.net</b>: TLS certificate expired 3 days ago on 203.0.113.5:8448</p><ul>"))
     }
 
     @Test func greenAndCachedFirstLines() {
-        let green = CheckReply(report: report(verdict: .green, check: nil, says: "answers federation: Synapse 1.140.0 at 203.0.113.5:8448 in 84 ms", cached: true)).render(context)
+        let green = CheckReply(
+            report: report(
+                verdict: .green, check: nil, says: "answers federation: Synapse 1.140.0 at 203.0.113.5:8448 in 84 ms",
+                cached: true)
+        ).render(context)
         let lines = green.plain.split(separator: "\n")
         #expect(lines.first == "🟢 matrix.example.net answers federation: Synapse 1.140.0 at 203.0.113.5:8448 in 84 ms")
         #expect(lines.last == "From the cache: checked 30s ago.")
-        let yellow = CheckReply(report: report(verdict: .yellow, check: .srv, says: "works, but only the deprecated _matrix._tcp SRV record exists")).render(context)
-        #expect(yellow.plain.hasPrefix("🟡 matrix.example.net works, but only the deprecated _matrix._tcp SRV record exists\n"))
+        let yellow = CheckReply(
+            report: report(
+                verdict: .yellow, check: .srv, says: "works, but only the deprecated _matrix._tcp SRV record exists")
+        ).render(context)
+        #expect(
+            yellow.plain.hasPrefix(
+                "🟡 matrix.example.net works, but only the deprecated _matrix._tcp SRV record exists\n"))
     }
 
     @Test func contactLine() {

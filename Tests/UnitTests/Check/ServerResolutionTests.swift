@@ -39,21 +39,27 @@ import Testing
     typealias SRV = ServerResolution.SRVRecord
 
     @Test func srvSteps() {
-        let fed = [SRV(priority: 20, weight: 0, port: 1, target: "b.example."), SRV(priority: 10, weight: 5, port: 2, target: "a.example.")]
+        let fed = [
+            SRV(priority: 20, weight: 0, port: 1, target: "b.example."),
+            SRV(priority: 10, weight: 5, port: 2, target: "a.example."),
+        ]
         #expect(
             ServerResolution.srvOutcome(host: "x.org", federation: fed, legacy: nil, prefix: "")
-                == .targets([CheckTarget(host: "a.example", port: 2), CheckTarget(host: "b.example", port: 1)],
+                == .targets(
+                    [CheckTarget(host: "a.example", port: 2), CheckTarget(host: "b.example", port: 1)],
                     step: "SRV _matrix-fed._tcp", deprecated: false))
         let legacy = [SRV(priority: 0, weight: 0, port: 8450, target: "old.example.")]
         #expect(
             ServerResolution.srvOutcome(host: "x.org", federation: [], legacy: legacy, prefix: "well-known → ")
-                == .targets([CheckTarget(host: "old.example", port: 8450)],
+                == .targets(
+                    [CheckTarget(host: "old.example", port: 8450)],
                     step: "well-known → SRV _matrix._tcp (deprecated)", deprecated: true))
         #expect(
             ServerResolution.srvOutcome(host: "x.org", federation: [], legacy: [], prefix: "")
                 == .targets([CheckTarget(host: "x.org", port: 8448)], step: "A/AAAA port 8448", deprecated: false))
         #expect(
-            ServerResolution.srvOutcome(host: "x.org", federation: [SRV(priority: 0, weight: 0, port: 0, target: ".")],
+            ServerResolution.srvOutcome(
+                host: "x.org", federation: [SRV(priority: 0, weight: 0, port: 0, target: ".")],
                 legacy: nil, prefix: "") == .unavailable(step: "SRV _matrix-fed._tcp"))
     }
 
