@@ -12,6 +12,21 @@ struct TLSExchange: Sendable {
     let group: any EventLoopGroup
     let timeout: Duration
     let bodyLimit: Int
+    /// One context for every connection (each would otherwise load the system's CA bundle again).
+    let context: Result<NIOSSLContext, any Error>
+
+    init(group: any EventLoopGroup, timeout: Duration, bodyLimit: Int) {
+        self.group = group
+        self.timeout = timeout
+        self.bodyLimit = bodyLimit
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        // The chain and the name are judged afterwards (`CertificateJudge`), so that an expired certificate or
+        // a wrong name is reported as such and not as a failed handshake; BoringSSL needs no roots for that.
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.trustRoots = .certificates([])
+        configuration.minimumTLSVersion = .tlsv1
+        context = Result { try NIOSSLContext(configuration: configuration) }
+    }
 
     enum Failure: Error, Sendable, Equatable {
         case connectRefused
@@ -61,13 +76,8 @@ struct TLSExchange: Sendable {
         let connectMilliseconds = milliseconds(clock.now - started)
         let handshake = channel.eventLoop.makePromise(of: Void.self)
         let response = channel.eventLoop.makePromise(of: [UInt8].self)
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        // The name is judged with the chain afterwards (`CertificateJudge`), so that a wrong name is reported
-        // as such and not as a failed handshake.
-        configuration.certificateVerification = .noHostnameVerification
-        configuration.minimumTLSVersion = .tlsv1
         do {
-            let context = try NIOSSLContext(configuration: configuration)
+            let context = try context.get()
             let limit = bodyLimit + 16_384
             try await channel.eventLoop.submit {
                 let tls = try NIOSSLClientHandler(
