@@ -236,6 +236,7 @@ def instructions(d: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
     server = lab["a"]["server_name"]
     alice = lab["users"]["alice"]
+    b = lab["b"]["server_name"]
     print(f"""
   fedbot is running against a local Synapse. Log in with any Matrix client:
 
@@ -244,10 +245,9 @@ def instructions(d: str) -> None:
     password    {alice["password"]}
 
   Rooms: #fedbot-admin:{server} (commands)   #federation-alerts:{server} (notices)
-  Try:   !fed list    !fed show {lab["b"]["server_name"]}    !fed help
-  B ({lab["b"]["server_name"]}) is stopped, so federation with it fails: !fed check {lab["b"]["server_name"]} says why.
-  Bring it back with
-         scripts/lab start-b --dir {d}     and then type   !fed reset {lab["b"]["server_name"]}
+  Try:   !fed list    !fed show {b}    !fed help
+  B ({b}) is stopped, so federation with it fails: !fed check {b} says why. Bring it back with
+         scripts/lab start-b --dir {d}     and then type   !fed reset {b}
   Metrics: http://127.0.0.1:{demo["metrics_port"]}/metrics   Log: {os.path.join(d, "fedbot.log")}
 
   Press Ctrl-C to stop everything.
