@@ -52,8 +52,8 @@ import Testing
                 #expect(report.says.lowercased().contains(testCase.says), "\(testCase.server): \(report.says)")
                 #expect(status == (testCase.verdict == .red ? .apiError : .success), "\(testCase.server)")
             }
-            // Asked twice within a minute: the second answer comes from the cache, with the same verdict.
-            let good = try #require(internet.cases.first { $0.verdict == .green })
+            // The last green case, checked seconds ago, asked again twice: answered from the cache.
+            let good = try #require(internet.cases.last { $0.verdict == .green })
             var bodies: [String] = []
             for _ in 0..<2 {
                 let again = try await harness.alice.say(room, "!fed check \(good.server)")
@@ -61,7 +61,7 @@ import Testing
                 bodies.append(replies.first?.content["body"]?.string ?? "")
             }
             #expect(bodies.allSatisfy { $0.hasPrefix("🟢 \(good.server) answers federation") }, "\(bodies)")
-            #expect(bodies[1].contains("From the cache: checked"), "\(bodies[1])")
+            #expect(bodies.allSatisfy { $0.contains("From the cache: checked") }, "\(bodies)")
             await bot.stop()
         }
     }
