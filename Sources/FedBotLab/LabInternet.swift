@@ -16,12 +16,14 @@ public struct LabInternet: Codable, Sendable, Equatable {
     /// The process serving DNS and HTTPS (a child of the lab's supervisor).
     public var pid: Int32
     public var cases: [LabInternetCase]
+    /// Names without cases of their own, for many failing servers at once (benchmarks).
+    public var bulk: LabInternetBulk
 
     enum CodingKeys: String, CodingKey {
         case dns
         case caFile = "ca_file"
         case allowRanges = "allow_ranges"
-        case zone, subnet, pid, cases
+        case zone, subnet, pid, cases, bulk
     }
 
     /// The case for a server name, if the lab has one.
@@ -34,6 +36,15 @@ public struct LabInternet: Codable, Sendable, Equatable {
         guard let colon = dns.lastIndex(of: ":"), let port = Int(dns[dns.index(after: colon)...]) else { return nil }
         return (String(dns[..<colon]), port)
     }
+}
+
+/// Many failing names: each fails exactly like `refused.lab.test` (red `connect`) or `blackhole.lab.test` (red `tls`,
+/// at the timeout).
+public struct LabInternetBulk: Codable, Sendable, Equatable {
+    /// `refused-01.lab.test` … `refused-50.lab.test`.
+    public var refused: [String]
+    /// `blackhole-01.lab.test` … `blackhole-50.lab.test`.
+    public var blackhole: [String]
 }
 
 /// One case of the small internet.
@@ -56,4 +67,36 @@ public enum LabVerdict: String, Codable, Sendable, CaseIterable {
     case green
     case yellow
     case red
+}
+
+/// What `scripts/lab internet-check` found: the small internet probed from outside (DNS over UDP and TCP, TLS with
+/// the lab CA, key signatures), without the bot.
+public struct LabInternetCheck: Codable, Sendable, Equatable {
+    /// One probe.
+    public struct Probe: Codable, Sendable, Equatable {
+        public var check: String
+        public var ok: Bool
+        /// The error when the probe could not run.
+        public var detail: String
+        public var elapsed: Double
+
+        enum CodingKeys: String, CodingKey {
+            case check, ok, detail
+            case elapsed = "elapsed_s"
+        }
+    }
+
+    /// True when every probe passed.
+    public var ok: Bool
+    public var results: [Probe]
+}
+
+extension Lab {
+    /// Probes the small internet (`LabOptions(internet: true)`) from outside: that the lab serves what its case
+    /// table says, independent of the bot.
+    public func internetCheck() async throws -> LabInternetCheck {
+        try checkRunning()
+        let out = try await run(["internet-check"], timeout: .seconds(60))
+        return try Self.decode(LabInternetCheck.self, from: out, name: "internet-check")
+    }
 }

@@ -30,6 +30,7 @@ struct LabProtocolTests {
         "LabFaultProxyRequest": LabFaultProxyRequest.self,
         "LabInternet": LabInternet.self,
         "LabInternetCase": LabInternetCase.self,
+        "LabInternetCheck": LabInternetCheck.self,
     ]
 
     /// A definition of the schema that Swift decodes.

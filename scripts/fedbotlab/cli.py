@@ -159,7 +159,7 @@ def _add_internet(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         sub,
         "internet-check",
         "probe the small internet from outside (DNS over UDP and TCP, TLS with the lab CA, key "
-        "signatures); exit 1 when a probe fails",
+        "signatures); ok is false when a probe failed",
     ).set_defaults(func=netcheck.cmd_internet_check)
     p = sub.add_parser("_internet")  # no help: the process the supervisor runs
     p.add_argument("--dir", required=True)

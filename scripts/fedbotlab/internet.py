@@ -121,6 +121,7 @@ def serve(lab_dir: str, b_server: str | None) -> Json:
         "subnet": f"{plan.prefix}.0/24",
         "pid": os.getpid(),
         "cases": [c.json() for c in plan.cases],
+        "bulk": {"refused": plan.bulk["refused"], "blackhole": plan.bulk["blackhole"]},
     }
     atomic_write_json(os.path.join(d, "internet.json"), doc)
     log(f"internet: DNS {dns.address}, {len(servers)} listeners in {doc['subnet']}")

@@ -9,6 +9,8 @@ has a valid certificate, /version Synapse 1.140.0 and keys signed by the lab's s
 
 from __future__ import annotations
 
+import json
+
 from fedbotlab.netplan import FED_PORT, Listener, Plan, Response, json_response
 
 __all__ = ["GREEN", "Listener"]
@@ -45,7 +47,7 @@ def certificates(p: Plan) -> None:
     )
     for label, verdict, says, about in (
         ("expired", "red", "expired", "certificate expired 3 days ago"),
-        ("not-yet-valid", "red", "not yet valid", "certificate valid from 30 days from now"),
+        ("not-yet-valid", "red", "not yet valid", "certificate not valid before 30 days from now"),
         ("wrong-name", "red", "not valid for", "certificate for someone-else.lab.test only"),
         ("self-signed", "red", "self-signed", "self-signed certificate (not from the lab CA)"),
         ("expires-soon", "yellow", "expires in", "certificate expires in 5 days (and 12 hours)"),
@@ -104,35 +106,42 @@ def well_known(p: Plan) -> None:
 
 
 def _well_known_broken(p: Plan) -> None:
+    """Delegation files Synapse ignores (it falls back to the name's own 8448, which works)."""
+    big = json.dumps({"m.server": "wk-big-elsewhere.lab.test:8448", "pad": "x" * 64 * 1024})
+    loop = "https://wk-loop.lab.test/.well-known/matrix/server"
+    for label, body, says, about in (
+        (
+            "wk-badjson",
+            Response(200, b'{"m.server": "wk-badjson.lab.test:8448"'),
+            "not a json object",
+            "well-known is not JSON (cut short)",
+        ),
+        (
+            "wk-loop",
+            Response(302, b"", "text/plain", loop),
+            "redirects",
+            "well-known redirects to itself forever",
+        ),
+        (
+            "wk-big",
+            Response(200, big.encode()),
+            "bigger than",
+            "well-known is valid JSON of 64 KiB (Synapse reads at most 50 KiB)",
+        ),
+    ):
+        name = p.name(label)
+        a = p.host(name)
+        p.site(a, name, server=body)
+        p.fed(a, FED_PORT, (name,), name)
+        p.case(
+            "well-known",
+            name,
+            "yellow",
+            "well-known",
+            says,
+            f"{about}; the fallback to the A record on 8448 works",
+        )
     g = "well-known"
-    name = p.name("wk-badjson")
-    a = p.host(name)
-    p.site(a, name, server=Response(200, b'{"m.server": "wk-badjson.lab.test:8448"'))
-    p.fed(a, FED_PORT, (name,), name)
-    p.case(
-        g,
-        name,
-        "yellow",
-        "well-known",
-        "well-known",
-        "well-known is not JSON (cut short); the fallback to the A record on 8448 works",
-    )
-    name = p.name("wk-loop")
-    a = p.host(name)
-    p.site(
-        a,
-        name,
-        server=Response(302, b"", "text/plain", f"https://{name}/.well-known/matrix/server"),
-    )
-    p.fed(a, FED_PORT, (name,), name)
-    p.case(
-        g,
-        name,
-        "yellow",
-        "well-known",
-        "well-known",
-        "well-known redirects to itself forever; the fallback to 8448 works",
-    )
     p.simple("wk-404")
     p.case(
         g,
@@ -201,10 +210,11 @@ def keys(p: Plan, b_server: str | None) -> None:
     for label, variant, says, about in (
         ("keys-tampered", "tampered", "signature", "one bit of the Ed25519 signature flipped"),
         ("keys-expired", "expired", "expired", "valid_until_ts is a day in the past"),
+        ("keys-none", "no-keys", "no verify keys", "verify_keys is empty"),
         (
             "keys-wrong-name",
             "wrong-name",
-            "server_name",
+            "someone-else.lab.test",
             "server_name (and signature) of someone-else.lab.test",
         ),
     ):

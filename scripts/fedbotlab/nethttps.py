@@ -78,7 +78,7 @@ class Blackhole:
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             self.sock.bind((address, port))
-            self.sock.listen(128)
+            self.sock.listen(1024)
         except OSError:
             self.sock.close()
             raise

@@ -9,7 +9,7 @@ import json
 import time
 from typing import Any
 
-KEY_VARIANTS = ("valid", "tampered", "expired", "wrong-name")
+KEY_VARIANTS = ("valid", "tampered", "expired", "wrong-name", "no-keys")
 VERSION_VARIANTS = ("ok", "not-json")
 DAY_MS = 86_400_000
 OTHER_SERVER = "someone-else.lab.test"
@@ -39,7 +39,8 @@ def _padded(text: str) -> bytes:
 def key_document(server_name: str, signing_key: Any, variant: str, now_ms: int) -> dict[str, Any]:
     """The server's key response.  valid: signed, valid for a week; tampered: one bit of the
     signature flipped (still 64 bytes of unpadded base64); expired: valid_until_ts a day ago;
-    wrong-name: claims (and is signed as) another server."""
+    wrong-name: claims (and is signed as) another server; no-keys: lists no verify keys (signed
+    all the same)."""
     from signedjson.sign import sign_json
 
     if variant not in KEY_VARIANTS:
@@ -53,6 +54,8 @@ def key_document(server_name: str, signing_key: Any, variant: str, now_ms: int) 
         "verify_keys": {key_id: {"key": verify_key_base64(signing_key)}},
         "old_verify_keys": {},
     }
+    if variant == "no-keys":
+        doc["verify_keys"] = {}
     signed: dict[str, Any] = sign_json(doc, name, signing_key)
     if variant == "tampered":
         sig = bytearray(_padded(signed["signatures"][name][key_id]))

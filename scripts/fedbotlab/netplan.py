@@ -94,6 +94,7 @@ class Plan:
     records: list[Record] = field(default_factory=list)
     listeners: list[Listener] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
+    bulk: dict[str, list[str]] = field(default_factory=dict)  # kind -> names, no cases of their own
     next_octet: int = 10
 
     def name(self, label: str) -> str:

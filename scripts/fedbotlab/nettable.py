@@ -6,12 +6,13 @@ from fedbotlab import netcases
 from fedbotlab.netplan import FED_PORT, ZONE, Plan
 
 BIG_TARGETS = 16  # SRV records for big.lab.test: about 1.1 kB, over UDP's 512 bytes
+BULK = 50  # refused-NN and blackhole-NN names: many failing servers at once (benchmarks)
 
 
 def network(p: Plan, v6_port: int | None) -> None:
     g = "network"
     name = p.name("refused")
-    p.host(name)
+    _bulk(p, "refused", p.host(name))
     p.case(
         g,
         name,
@@ -23,6 +24,7 @@ def network(p: Plan, v6_port: int | None) -> None:
     name = p.name("blackhole")
     a = p.host(name)
     p.listeners.append(netcases.Listener(a, FED_PORT, blackhole=True))
+    _bulk(p, "blackhole", a)
     p.case(
         g,
         name,
@@ -31,14 +33,14 @@ def network(p: Plan, v6_port: int | None) -> None:
         "timed out",
         "443 refuses; 8448 accepts the connection and never answers the TLS handshake",
     )
-    p.case(g, p.name("nxdomain"), "red", "dns", "does not exist", "NXDOMAIN")
+    p.case(g, p.name("nxdomain"), "red", "dns", "nxdomain", "NXDOMAIN")
     p.record(p.name("nodata"), "TXT", "this name has no address")
     p.case(
         g,
         p.name("nodata"),
         "red",
         "dns",
-        "no address",
+        "no a/aaaa record",
         "the name exists (a TXT record) but has no A or AAAA record (NODATA)",
     )
     name = p.name("partial")
@@ -65,6 +67,14 @@ def network(p: Plan, v6_port: int | None) -> None:
     _big(p)
     if v6_port is not None:
         _v6(p, v6_port)
+
+
+def _bulk(p: Plan, kind: str, address: str) -> None:
+    """kind-01 … kind-50.lab.test, all at address: many failing servers at once."""
+    names = [p.name(f"{kind}-{i:02d}") for i in range(1, BULK + 1)]
+    for name in names:
+        p.record(name, "A", address)
+    p.bulk[kind] = names
 
 
 def _v6(p: Plan, v6_port: int) -> None:

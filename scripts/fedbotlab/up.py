@@ -172,6 +172,9 @@ def _servers(
     timer.mark("configs")
     pid_a, pid_b = _start_servers(lab, sup, ports)
     timer.mark("start_servers")
+    net = internet.wait_ready(sup, lab.dir) if args.internet else None
+    if net is not None:
+        timer.mark("internet_ready")
     a_url, b_url = f"http://127.0.0.1:{ports.a_cli}", f"http://127.0.0.1:{ports.b_cli}"
     return {
         "dir": lab.dir,
@@ -192,7 +195,7 @@ def _servers(
         "shared_room_id": "",
         "postgres": pg_info,
         "registration_shared_secret": secret,
-        "internet": internet.wait_ready(sup, lab.dir) if args.internet else None,
+        "internet": net,
     }
 
 

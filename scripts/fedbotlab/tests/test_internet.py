@@ -10,6 +10,7 @@ import unittest
 
 from fedbotlab import dnswire, netkeys
 from fedbotlab.dnsclient import Reply, parse_reply
+from fedbotlab.netca import LabCA
 from fedbotlab.netplan import CHECKS, GROUPS, VERDICTS, ZONE
 from fedbotlab.nettable import build_plan
 
@@ -131,6 +132,15 @@ class CaseTableTests(unittest.TestCase):
         self.assertIn(B, {c.server for c in build_plan(PREFIX, B, None).cases})
         self.assertNotIn("v6.lab.test", {c.server for c in build_plan(PREFIX, None, None).cases})
 
+    def test_bulk_names_resolve_like_their_case(self) -> None:
+        p = build_plan(PREFIX, B, None)
+        zone = dnswire.Zone(ZONE, p.records)
+        for kind in ("refused", "blackhole"):
+            self.assertEqual(len(p.bulk[kind]), 50)
+            want = zone.lookup(f"{kind}.{ZONE}", dnswire.TYPES["A"]).answers[0].data
+            for name in p.bulk[kind]:
+                self.assertEqual(zone.lookup(name, dnswire.TYPES["A"]).answers[0].data, want)
+
     def test_listeners_are_distinct_and_on_loopback(self) -> None:
         p = build_plan(PREFIX, B, 23456)
         where = [(lst.address, lst.port) for lst in p.listeners]
@@ -171,6 +181,7 @@ class KeyTests(unittest.TestCase):
         self.assertNotEqual(wrong["server_name"], name)
         self.assertFalse(netkeys.verifies(wrong, name))
         self.assertTrue(netkeys.verifies(wrong, wrong["server_name"]))
+        self.assertEqual(netkeys.key_document(name, key, "no-keys", now)["verify_keys"], {})
 
     def test_a_changed_field_breaks_the_signature(self) -> None:
         key = netkeys.new_signing_key()
@@ -186,3 +197,45 @@ class KeyTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CertificateTests(unittest.TestCase):
+    """Each certificate kind against the lab CA, verified as a TLS client would (cryptography's
+    X.509 path validation)."""
+
+    def verify(self, ca: LabCA, pem: bytes, name: str) -> str:
+        from cryptography import x509
+        from cryptography.x509 import verification
+
+        leaf = x509.load_pem_x509_certificate(pem)
+        store = verification.Store([ca.cert])
+        subject: object
+        try:
+            subject = x509.IPAddress(ipaddress.ip_address(name))
+        except ValueError:
+            subject = x509.DNSName(name)
+        verifier = verification.PolicyBuilder().store(store).build_server_verifier(subject)
+        try:
+            verifier.verify(leaf, [])
+            return "ok"
+        except verification.VerificationError as e:
+            return str(e)
+
+    def test_kinds(self) -> None:
+        ca = LabCA.create()
+        name = "good.lab.test"
+        self.assertEqual(self.verify(ca, ca.issue([name]).cert, name), "ok")
+        self.assertEqual(self.verify(ca, ca.issue(["127.0.0.1"]).cert, "127.0.0.1"), "ok")
+        self.assertEqual(self.verify(ca, ca.issue([name], "expires-soon").cert, name), "ok")
+        for kind in ("expired", "not-yet-valid", "wrong-name", "self-signed"):
+            with self.subTest(kind):
+                self.assertNotEqual(self.verify(ca, ca.issue([name], kind).cert, name), "ok")
+
+    def test_expires_soon_has_five_days_left(self) -> None:
+        import datetime
+
+        from cryptography import x509
+
+        cert = x509.load_pem_x509_certificate(LabCA.create().issue(["x"], "expires-soon").cert)
+        left = cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)
+        self.assertEqual(left.days, 5)
