@@ -232,6 +232,7 @@ def ask(d: str, text: str) -> None:
 def instructions(d: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
     alice = lab["users"]["alice"]
+    b = lab["b"]["server_name"]
     print(f"""
   fedbot is running against a local Synapse. Log in with any Matrix client:
 
@@ -240,9 +241,9 @@ def instructions(d: str) -> None:
     password    {alice["password"]}
 
   Rooms (made by `fedbot setup`, unencrypted): "fedbot admin" (commands), "fedbot notices"
-  Try:   !fed list    !fed show {lab["b"]["server_name"]}    !fed help
-  B ({lab["b"]["server_name"]}) is stopped, so federation with it fails. Bring it back with
-         scripts/lab start-b --dir {d}     and then type   !fed reset {lab["b"]["server_name"]}
+  Try:   !fed list    !fed show {b}    !fed help
+  B ({b}) is stopped, so federation with it fails: !fed check {b} says why. Bring it back with
+         scripts/lab start-b --dir {d}     and then type   !fed reset {b}
   Metrics: http://127.0.0.1:{demo["metrics_port"]}/metrics   Log: {os.path.join(d, "fedbot.log")}
 
   Press Ctrl-C to stop everything.

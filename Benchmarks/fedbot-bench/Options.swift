@@ -9,6 +9,7 @@ enum Phase: String, CaseIterable, Sendable {
     case latency
     case process
     case retention
+    case check
 }
 
 struct BenchOptions: Sendable {
@@ -77,5 +78,5 @@ struct BenchOptions: Sendable {
     var pollSizes: [Int] { quick ? [1_000, 10_000] : [1_000, 10_000, 100_000] }
     /// Sizes where the bot answers `!fed list` in the latency phase.
     var listSizes: [Int] { quick ? [10_000] : [10_000, 100_000] }
-    var needsLab: Bool { !phases.subtracting([.pure, .retention]).isEmpty }
+    var needsLab: Bool { !phases.subtracting([.pure, .retention, .check]).isEmpty }
 }

@@ -50,6 +50,9 @@ if options.phases.contains(.pure) {
 if options.phases.contains(.retention) {
     do { try await RetentionBench.run(report: report, quick: options.quick) } catch { report.error("retention", error) }
 }
+if options.phases.contains(.check) {
+    do { try await CheckBench.run(report: report, quick: options.quick) } catch { report.error("check", error) }
+}
 if options.phases.contains(.process) {
     ProcessBench.binarySizes(report: report, options: options)
 }

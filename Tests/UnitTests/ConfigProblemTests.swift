@@ -34,7 +34,24 @@ import Testing
         ),
         (
             "frobnicate: 1",
-            "frobnicate: unknown key (sections: homeserver, admin_api, bot, notices, storage, metrics)"
+            "frobnicate: unknown key (sections: homeserver, admin_api, bot, notices, storage, metrics, diagnostics)"
+        ),
+        ("diagnostics:\n  timeout: 500ms", "diagnostics.timeout: must be between 1s and 60s, got 500ms"),
+        (
+            "diagnostics:\n  resolver: dns.example.org:53",
+            #"diagnostics.resolver: expected an IP address and port like 127.0.0.1:53 or [::1]:53, got "dns.example.org:53""#
+        ),
+        (
+            "diagnostics:\n  allow_ranges: [10.0.0.0/33]",
+            #"diagnostics.allow_ranges[0]: expected a CIDR range like 10.0.0.0/8 or fd00::/8, got "10.0.0.0/33""#
+        ),
+        (
+            "diagnostics:\n  on_notices: sometimes",
+            #"diagnostics.on_notices: expected true or false, got "sometimes""#
+        ),
+        (
+            "diagnostics:\n  ca_file: /nonexistent/ca.pem",
+            #"diagnostics.ca_file: cannot read "/nonexistent/ca.pem" (a PEM file of CA certificates)"#
         ),
         ("bot:\n  min_power_level: high", #"bot.min_power_level: expected an integer, got "high""#),
         ("bot:\n  min_power_level: 1.5", #"bot.min_power_level: expected an integer, got "1.5""#),
@@ -122,7 +139,7 @@ import Testing
     @Test func theTopLevelMustBeAMapping() {
         #expect(
             ConfigFixture.problems("- homeserver") == [
-                "expected a mapping of sections (homeserver, admin_api, bot, notices, storage, metrics) "
+                "expected a mapping of sections (homeserver, admin_api, bot, notices, storage, metrics, diagnostics) "
                     + "at the top level, got a list"
             ])
     }

@@ -223,8 +223,18 @@ enum ConfigFixture {
               remind_every: 1d
             metrics:
               listen: "[::1]:9464"
+            diagnostics:
+              resolver: "127.0.0.1:5353"
+              timeout: 2s
+              on_notices: false
+              allow_ranges: ["10.0.0.0/8", "fd00::/8"]
             """
         let config = try ConfigFixture.load(yaml, env: [:]).config
+        #expect(config.diagnostics.resolver == "127.0.0.1:5353" && config.diagnostics.timeout == .seconds(2))
+        #expect(
+            !config.diagnostics.onNotices
+                && config.diagnostics.allowRanges.map(\.description) == ["10.0.0.0/8", "fd00::/8"])
+        #expect(FedBotConfig.Diagnostics() == FedBotConfig.Diagnostics(timeout: .seconds(5), onNotices: true))
         let echo = config.redactedYAML
         #expect(!echo.contains("secret"))
         #expect(echo.contains("  # access_token: <redacted> (homeserver.access_token in the config file)\n"))
@@ -238,6 +248,7 @@ enum ConfigFixture {
         #expect(reloaded.notices == config.notices)
         #expect(reloaded.storage == config.storage)
         #expect(reloaded.metrics == config.metrics)
+        #expect(reloaded.diagnostics == config.diagnostics)
         #expect(reloaded.homeserver.url == config.homeserver.url)
         #expect(reloaded.homeserver.accessToken == config.homeserver.accessToken)
     }
@@ -334,6 +345,8 @@ enum ConfigFixture {
         "admin_api.access_token", "admin_api.access_token_file", "bot.prefix", "bot.rooms", "bot.operators",
         "bot.min_power_level", "bot.max_command_age", "notices.rooms", "notices.interval", "notices.min_failing",
         "notices.ignore", "notices.remind_every", "storage.path", "storage.retention", "metrics.listen",
+        "diagnostics.resolver", "diagnostics.ca_file", "diagnostics.timeout", "diagnostics.on_notices",
+        "diagnostics.allow_ranges",
     ])
     func exampleConfigDocumentsEveryKey(keyPath: String) throws {
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)

@@ -52,6 +52,7 @@ struct ConfigBuilder {
         let bot = buildBot()
         let notices = buildNotices()
         let storage = buildStorage(maxCommandAge: bot.maxCommandAge)
+        let diagnostics = buildDiagnostics()
         let listen = document.value(
             "metrics.listen", expected: "host:port like 127.0.0.1:9464 or [::1]:9464", parse: ListenAddress.init)
 
@@ -66,7 +67,7 @@ struct ConfigBuilder {
         }
         return FedBotConfig(
             homeserver: homeserver, adminAPI: adminAPI, bot: bot, notices: notices, storage: storage,
-            metrics: FedBotConfig.Metrics(listen: listen))
+            metrics: FedBotConfig.Metrics(listen: listen), diagnostics: diagnostics)
     }
 
     mutating func addWarning(_ warning: String) { warnings.append(warning) }
@@ -156,6 +157,51 @@ struct ConfigBuilder {
             }
         }
         return storage
+    }
+
+    private mutating func buildDiagnostics() -> FedBotConfig.Diagnostics {
+        var diagnostics = FedBotConfig.Diagnostics()
+        diagnostics.resolver = document.value(
+            "diagnostics.resolver", expected: "an IP address and port like 127.0.0.1:53 or [::1]:53"
+        ) { text in
+            guard let name = ServerName(text), name.port != nil, ServerResolution.isIPLiteral(name.host) else {
+                return nil
+            }
+            return text
+        }
+        if let path = document.string("diagnostics.ca_file", expected: "a file path") {
+            let absolute = ConfigFiles.absolutePath(path, relativeTo: currentDirectory)
+            if path.isEmpty || !FileManager.default.isReadableFile(atPath: absolute) {
+                document.addProblem(
+                    "diagnostics.ca_file: cannot read \(String(reflecting: absolute)) (a PEM file of CA certificates)")
+            } else {
+                diagnostics.caFile = absolute
+            }
+        }
+        if let timeout = document.duration("diagnostics.timeout") {
+            if timeout < .seconds(1) || timeout > .seconds(60) {
+                document.addProblem(
+                    "diagnostics.timeout: must be between 1s and 60s, got \(DurationText.canonical(timeout))")
+            } else {
+                diagnostics.timeout = timeout
+            }
+        }
+        if let flag = document.value("diagnostics.on_notices", expected: "true or false", parse: Self.bool) {
+            diagnostics.onNotices = flag
+        }
+        diagnostics.allowRanges =
+            document.list(
+                "diagnostics.allow_ranges", listOf: "CIDR ranges", expected: "a CIDR range like 10.0.0.0/8 or fd00::/8",
+                parse: IPRange.init) ?? []
+        return diagnostics
+    }
+
+    static func bool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on": true
+        case "false", "no", "off": false
+        default: nil
+        }
     }
 
     // MARK: - Values

@@ -15,6 +15,7 @@ struct ConfigDocument {
         ("notices", ["rooms", "interval", "min_failing", "ignore", "remind_every"]),
         ("storage", ["path", "retention"]),
         ("metrics", ["listen"]),
+        ("diagnostics", ["resolver", "ca_file", "timeout", "on_notices", "allow_ranges"]),
     ]
 
     /// Every known key path, e.g. `bot.prefix`.

@@ -20,6 +20,7 @@ extension ReplyRendering {
                     • !fed mute — no failure notices for a server (default 24h)
                     • !fed unmute — notices for a server again
                     • !fed incidents — open incidents, oldest first
+                    • !fed check — diagnose federation with a server from my host
                     Details: !fed help COMMAND. SERVER can be example.org, a user ID or a matrix.to link.
                     """)
             #expect(
@@ -33,12 +34,13 @@ extension ReplyRendering {
                     + "<li><code>!fed mute</code> — no failure notices for a server (default 24h)</li>"
                     + "<li><code>!fed unmute</code> — notices for a server again</li>"
                     + "<li><code>!fed incidents</code> — open incidents, oldest first</li>"
+                    + "<li><code>!fed check</code> — diagnose federation with a server from my host</li>"
                     + "</ul><p>Details: <code>!fed help COMMAND</code>. SERVER can be example.org, a user ID or a matrix.to link.</p>"
             )
             // Without the watcher: only the commands that work.
             let short = HelpReply(topic: nil, watcherEnabled: false).render(context)
             #expect(!short.plain.contains("mute") && !short.plain.contains("incidents"))
-            #expect(short.plain.split(separator: "\n").count == 7)
+            #expect(short.plain.split(separator: "\n").count == 8)
         }
 
         @Test func helpForOneCommand() {
