@@ -62,6 +62,12 @@ enum ConfigFixture {
         #expect(config.notices.remindEvery == .zero)
         #expect(config.storage.path == "/srv/fedbot/fedbot.sqlite")
         #expect(config.metrics.listen == nil)
+        #expect(config.probes == FedBotConfig.Probes())
+        #expect(config.probes.interval == .seconds(300))
+        #expect(config.probes.failures == 3)
+        #expect(config.probes.stuckAfter == .seconds(1800))
+        #expect(!config.probes.autoReset)
+        #expect(!config.probes.isEnabled)
     }
 
     @Test func programmaticConfigHasTheSameDefaults() throws {
@@ -294,7 +300,8 @@ enum ConfigFixture {
         "homeserver.url", "homeserver.access_token", "homeserver.access_token_file", "admin_api.url",
         "admin_api.access_token", "admin_api.access_token_file", "bot.prefix", "bot.rooms", "bot.operators",
         "bot.min_power_level", "bot.max_command_age", "notices.rooms", "notices.interval", "notices.min_failing",
-        "notices.ignore", "notices.remind_every", "storage.path", "metrics.listen",
+        "notices.ignore", "notices.remind_every", "storage.path", "metrics.listen", "probes.servers",
+        "probes.top_shared", "probes.interval", "probes.failures", "probes.stuck_after", "probes.auto_reset",
     ])
     func exampleConfigDocumentsEveryKey(keyPath: String) throws {
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)

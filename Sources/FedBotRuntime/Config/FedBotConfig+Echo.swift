@@ -36,6 +36,15 @@ extension FedBotConfig {
         } else {
             lines.append("  # listen: none (no metrics listener)")
         }
+        lines += [
+            "probes:",
+            "  servers: \(Self.yamlList(probes.servers.map(\.pattern)))",
+            "  top_shared: \(probes.topShared)",
+            "  interval: \(DurationText.canonical(probes.interval))",
+            "  failures: \(probes.failures)",
+            "  stuck_after: \(DurationText.canonical(probes.stuckAfter))",
+            "  auto_reset: \(probes.autoReset)",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -18,11 +18,13 @@ public struct FedBotConfig: Sendable, Equatable {
     public var storage: Storage
     /// `metrics`: the optional `/metrics` and `/healthz` listener.
     public var metrics: Metrics
+    /// `probes`: active probes of the servers that matter.
+    public var probes: Probes
 
     /// A configuration; `adminAPI: nil` means the homeserver's URL and token.
     public init(
         homeserver: Endpoint, adminAPI: Endpoint? = nil, bot: Bot = Bot(), notices: Notices = Notices(),
-        storage: Storage = Storage(), metrics: Metrics = Metrics()
+        storage: Storage = Storage(), metrics: Metrics = Metrics(), probes: Probes = Probes()
     ) {
         self.homeserver = homeserver
         self.adminAPI =
@@ -32,6 +34,7 @@ public struct FedBotConfig: Sendable, Equatable {
         self.notices = notices
         self.storage = storage
         self.metrics = metrics
+        self.probes = probes
     }
 
     /// `homeserver.*` and `admin_api.*`: a base URL and the token sent to it.
