@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // No dependencies: typed IDs, Timestamp, JSONValue, event and destination models, error values.
@@ -59,6 +63,23 @@ let package = Package(
             dependencies: ["FedBotModels"],
             swiftSettings: swiftSettings
         ),
+        // `check SERVER`: the network side of the diagnosis (DNS over NIO, TCP, TLS, X.509, HTTP/1.1, Ed25519).
+        .target(
+            name: "FederationCheck",
+            dependencies: [
+                "FedBotModels",
+                "FedBotCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Services, the SQLite store, config loading and wiring.
         .target(
             name: "FedBotRuntime",
@@ -67,6 +88,7 @@ let package = Package(
                 "MatrixClient",
                 "SynapseAdmin",
                 "FedBotCore",
+                "FederationCheck",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +132,7 @@ let package = Package(
                 "FedBotCore",
                 "SynapseAdmin",
                 "MatrixClient",
+                "FederationCheck",
             ],
             path: "Benchmarks/fedbot-bench",
             swiftSettings: swiftSettings
@@ -118,6 +141,7 @@ let package = Package(
             name: "UnitTests",
             dependencies: [
                 "FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime", "FedBotLab",
+                "FederationCheck",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -128,6 +152,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "FedBotLab", "FedBotModels", "MatrixClient", "SynapseAdmin", "FedBotCore", "FedBotRuntime",
+                "FederationCheck",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

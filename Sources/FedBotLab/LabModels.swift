@@ -23,19 +23,23 @@ public struct LabOptions: Sendable, Equatable {
     public var syntheticRooms: Int
     /// `rc_message` for A as `"PER_SECOND:BURST"` (e.g. `"0.5:2"`); nil keeps the relaxed default.
     public var rcMessage: String?
+    /// Also the small internet on loopback (`LabInfo.internet`; B's federation certificate then comes from its CA).
+    public var internet: Bool
 
     public init(
         db: LabDatabase = .sqlite,
         synthetic: Int = 0,
         syntheticFailing: Int = 0,
         syntheticRooms: Int = 1,
-        rcMessage: String? = nil
+        rcMessage: String? = nil,
+        internet: Bool = false
     ) {
         self.db = db
         self.synthetic = synthetic
         self.syntheticFailing = syntheticFailing
         self.syntheticRooms = syntheticRooms
         self.rcMessage = rcMessage
+        self.internet = internet
     }
 
     /// `scripts/lab up` arguments for these options.
@@ -49,6 +53,9 @@ public struct LabOptions: Sendable, Equatable {
         }
         if let rcMessage {
             args += ["--rc-message", rcMessage]
+        }
+        if internet {
+            args.append("--internet")
         }
         return args
     }
@@ -139,6 +146,8 @@ public struct LabInfo: Codable, Sendable, Equatable {
     public var sharedRoomID: String
     public var postgres: LabPostgres?
     public var registrationSharedSecret: String
+    /// The small internet (`LabOptions(internet: true)`), else nil.
+    public var internet: LabInternet?
     /// Rooms used for synthetic `destination_rooms` rows; the shared room first.
     public var rooms: [String]?
     public var synthetic: LabSynthetic?
@@ -154,6 +163,7 @@ public struct LabInfo: Codable, Sendable, Equatable {
         case sharedRoomID = "shared_room_id"
         case postgres
         case registrationSharedSecret = "registration_shared_secret"
+        case internet
         case rooms, synthetic, supervisor
         case synapseVersion = "synapse_version"
         case timings

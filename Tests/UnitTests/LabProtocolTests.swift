@@ -28,6 +28,8 @@ struct LabProtocolTests {
         "LabFaultProxyInfo": LabFaultProxyInfo.self,
         "LabFaultProxyStats": LabFaultProxyStats.self,
         "LabFaultProxyRequest": LabFaultProxyRequest.self,
+        "LabInternet": LabInternet.self,
+        "LabInternetCase": LabInternetCase.self,
     ]
 
     /// A definition of the schema that Swift decodes.

@@ -7,7 +7,7 @@ import os
 import sys
 
 import fedbotlab
-from fedbotlab import commands, faultproxy, faults, up
+from fedbotlab import commands, faultproxy, faults, internet, netcheck, up
 from fedbotlab.common import LabError, log, set_log_file, since_start
 from fedbotlab.procs import reset_signals
 from fedbotlab.protocol import emit
@@ -50,6 +50,12 @@ def _add_up(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--watch-pid", type=int, metavar="PID", help="tear the whole lab down when PID exits"
+    )
+    p.add_argument(
+        "--internet",
+        action="store_true",
+        help="also the small internet: a DNS server for lab.test and HTTPS test servers on "
+        "loopback, B's federation certificate from the lab CA (internet in the JSON)",
     )
     p.add_argument(
         "--foreground",
@@ -140,6 +146,27 @@ def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=commands.cmd_supervise)
 
 
+def _add_internet(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _add(
+        sub,
+        "internet",
+        "only the small internet (DNS, lab CA, HTTPS test servers) under a supervisor of its "
+        "own; prints the internet JSON; `down --dir DIR` stops it",
+    )
+    p.add_argument("--watch-pid", type=int, metavar="PID", help="stop when PID exits")
+    p.set_defaults(func=internet.cmd_internet)
+    _add(
+        sub,
+        "internet-check",
+        "probe the small internet from outside (DNS over UDP and TCP, TLS with the lab CA, key "
+        "signatures); exit 1 when a probe fails",
+    ).set_defaults(func=netcheck.cmd_internet_check)
+    p = sub.add_parser("_internet")  # no help: the process the supervisor runs
+    p.add_argument("--dir", required=True)
+    p.add_argument("--b-server")
+    p.set_defaults(func=internet.cmd_internet_serve)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="scripts/lab",
@@ -150,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_up(sub)
     _add_control(sub)
     _add_db(sub)
+    _add_internet(sub)
     return ap
 
 
@@ -157,7 +185,7 @@ def _run(args: argparse.Namespace) -> int:
     """The command, with every failure reported as one JSON object."""
     try:
         rc = int(args.func(args) or 0)
-        if args.cmd not in ("up", "_supervise", "proxy"):
+        if args.cmd not in ("up", "_supervise", "proxy", "_internet"):
             log(f"{args.cmd} done in {since_start():.2f}s")
         return rc
     except LabError as e:

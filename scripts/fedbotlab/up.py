@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import NamedTuple
 
-from fedbotlab import protocol
+from fedbotlab import internet, protocol
 from fedbotlab.accounts import create_shared_room, create_users, wait_destination_row
 from fedbotlab.common import SYNAPSE_VERSION, Json, LabError, log, set_log_file
 from fedbotlab.control import SupClient, child_alive, start_daemon_supervisor
@@ -35,7 +35,7 @@ from fedbotlab.supervisor import Supervisor
 from fedbotlab.synthetic import insert_into_lab
 from fedbotlab.templates import ensure_postgres_template, ensure_sqlite_template
 
-LEFTOVERS = ("a", "b", "pg", "lab.json", "pids.json", "lab.log", "supervisor.log")
+LEFTOVERS = ("a", "b", "pg", "internet", "lab.json", "pids.json", "lab.log", "supervisor.log")
 
 
 class StepTimer:
@@ -110,7 +110,11 @@ def _write_configs(
     lab: Lab, ports: Ports, secret: str, rc: tuple[float, int] | None, sqlite_tpl: str
 ) -> None:
     shared = Shared.load()
+    b_tls = os.path.join(internet.internet_dir(lab.dir), "b.pem")
     for which, fed, cli in (("a", ports.a_fed, ports.a_cli), ("b", ports.b_fed, ports.b_cli)):
+        tls = shared
+        if which == "b" and os.path.exists(b_tls):  # --internet: from the lab CA
+            tls = shared._replace(tls_certificate=b_tls, tls_private_key=b_tls[:-4] + ".key")
         paths = hs_paths(lab.dir, which)
         os.makedirs(paths["dir"])
         os.makedirs(os.path.join(paths["dir"], "media_store"))
@@ -130,7 +134,7 @@ def _write_configs(
             secret=secret,
             rc_message=rc if which == "a" else None,
         )
-        write_homeserver(hs, shared, f"lab_{which}", paths["log"])
+        write_homeserver(hs, tls, f"lab_{which}", paths["log"])
 
 
 def _start_servers(lab: Lab, sup: SupClient, ports: Ports) -> tuple[int, int]:
@@ -156,6 +160,10 @@ def _servers(
     pg_tpl = ensure_postgres_template() if postgres else None
     timer.mark("templates")
     secret = "lab-" + uuid.uuid4().hex
+    if args.internet:
+        internet.prepare_b_cert(lab.dir)
+        internet.spawn(sup, lab.dir, ports.b_name)
+        timer.mark("internet")
     pg_info = None
     if pg_tpl is not None and ports.pg is not None:
         pg_info = _start_postgres(lab, sup, pg_tpl, ports.pg)
@@ -184,6 +192,7 @@ def _servers(
         "shared_room_id": "",
         "postgres": pg_info,
         "registration_shared_secret": secret,
+        "internet": internet.wait_ready(sup, lab.dir) if args.internet else None,
     }
 
 

@@ -13,6 +13,7 @@ public enum Action: Equatable, Sendable {
     case mute(ServerName, duration: Duration)
     case unmute(ServerName)
     case incidents
+    case check(ServerName)
 
     /// The declaration of the command this action belongs to.
     public var spec: CommandSpec {
@@ -26,6 +27,7 @@ public enum Action: Equatable, Sendable {
         case .mute: .mute
         case .unmute: .unmute
         case .incidents: .incidents
+        case .check: .check
         }
     }
 
@@ -36,7 +38,7 @@ public enum Action: Equatable, Sendable {
     public var server: ServerName? {
         switch self {
         case .show(let server), .rooms(let server, _), .reset(let server), .mute(let server, _),
-            .unmute(let server):
+            .unmute(let server), .check(let server):
             server
         case .help, .list, .status, .incidents:
             nil

@@ -64,7 +64,9 @@ public struct CommandSpec: Sendable {
 
 extension CommandSpec {
     /// Every command, in the order `help` lists them.
-    public static let all: [CommandSpec] = [.help, .list, .show, .rooms, .reset, .status, .mute, .unmute, .incidents]
+    public static let all: [CommandSpec] = [
+        .help, .list, .show, .rooms, .reset, .status, .mute, .unmute, .incidents, .check,
+    ]
 
     /// The command called `word` (case-insensitive).
     public static func named(_ word: String) -> CommandSpec? {

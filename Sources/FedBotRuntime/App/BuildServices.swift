@@ -46,7 +46,7 @@ public func buildServices(
     var executorWithOutbox = CommandExecutor(
         admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix,
         watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: { clock.now }), logger: logger,
-        now: { clock.now })
+        now: { clock.now }, diagnosis: Diagnosis(config: config.diagnostics, now: { clock.now }))
     executorWithOutbox.outbox = outbox
     let executor = executorWithOutbox
     let session = BotSession(

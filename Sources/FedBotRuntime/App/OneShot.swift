@@ -41,7 +41,11 @@ public enum OneShot {
         let clients = Clients(config: config, logger: logger)
         let executor = CommandExecutor(
             admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix, watcher: watcherControl(config),
-            logger: logger)
+            logger: logger, diagnosis: Diagnosis(config: config.diagnostics))
+        if let json = await checkJSON(words, executor: executor) {
+            output(json.text)
+            return json.status
+        }
         let execution = await executor.run(words: words)
         output(execution.reply.plain)
         if let followUp = execution.followUp {

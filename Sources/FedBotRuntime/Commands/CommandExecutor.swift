@@ -14,13 +14,17 @@ public struct CommandExecutor: Sendable {
     public let watcher: (any WatcherControl)?
     /// The bot's outbox: `status` lists the messages it could not deliver (none from the shell).
     public var outbox: Outbox?
+    /// `check SERVER`: the checker and its short cache.
+    public var diagnosis: Diagnosis
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
     public init(
         admin: SynapseAdminClient, matrix: MatrixClient?, prefix: String, watcher: (any WatcherControl)?,
-        logger: Logger, now: @escaping @Sendable () -> Timestamp = Timestamp.now
+        logger: Logger, now: @escaping @Sendable () -> Timestamp = Timestamp.now,
+        diagnosis: Diagnosis = Diagnosis(config: FedBotConfig.Diagnostics())
     ) {
+        self.diagnosis = diagnosis
         self.admin = admin
         self.matrix = matrix
         self.prefix = prefix
@@ -94,6 +98,7 @@ public struct CommandExecutor: Sendable {
         case .mute(let server, let duration): try await mute(server, for: duration)
         case .unmute(let server): try await unmute(server)
         case .incidents: try await incidents()
+        case .check(let server): await check(server)
         }
     }
 

@@ -44,6 +44,7 @@ struct ConfigBuilder {
         let bot = buildBot()
         let notices = buildNotices()
         let storage = buildStorage()
+        let diagnostics = buildDiagnostics()
         let probes = buildProbes()
         let listen = document.value(
             "metrics.listen", expected: "host:port like 127.0.0.1:9464 or [::1]:9464", parse: ListenAddress.init)
@@ -59,7 +60,7 @@ struct ConfigBuilder {
         }
         return FedBotConfig(
             homeserver: homeserver, adminAPI: adminAPI, bot: bot, notices: notices, storage: storage,
-            metrics: FedBotConfig.Metrics(listen: listen), probes: probes)
+            metrics: FedBotConfig.Metrics(listen: listen), diagnostics: diagnostics, probes: probes)
     }
 
     mutating func addWarning(_ warning: String) { warnings.append(warning) }
@@ -137,6 +138,50 @@ struct ConfigBuilder {
                 "storage.path: expected a file path like ./fedbot.sqlite, got \(String(reflecting: path))")
         }
         return FedBotConfig.Storage(path: ConfigFiles.absolutePath(path, relativeTo: currentDirectory))
+    }
+
+    private mutating func buildDiagnostics() -> FedBotConfig.Diagnostics {
+        var diagnostics = FedBotConfig.Diagnostics()
+        diagnostics.resolver = document.value(
+            "diagnostics.resolver", expected: "an IP address and port like 127.0.0.1:53 or [::1]:53"
+        ) { text in
+            guard let name = ServerName(text), name.port != nil, ServerResolution.isIPLiteral(name.host) else {
+                return nil
+            }
+            return text
+        }
+        if let path = document.string("diagnostics.ca_file", expected: "a file path") {
+            let absolute = ConfigFiles.absolutePath(path, relativeTo: currentDirectory)
+            if path.isEmpty || !FileManager.default.isReadableFile(atPath: absolute) {
+                document.addProblem("diagnostics.ca_file: cannot read \(String(reflecting: absolute)) (a PEM file of CA certificates)")
+            } else {
+                diagnostics.caFile = absolute
+            }
+        }
+        if let timeout = document.duration("diagnostics.timeout") {
+            if timeout < .seconds(1) || timeout > .seconds(60) {
+                document.addProblem(
+                    "diagnostics.timeout: must be between 1s and 60s, got \(DurationText.canonical(timeout))")
+            } else {
+                diagnostics.timeout = timeout
+            }
+        }
+        if let flag = document.value("diagnostics.on_notices", expected: "true or false", parse: Self.bool) {
+            diagnostics.onNotices = flag
+        }
+        diagnostics.allowRanges =
+            document.list(
+                "diagnostics.allow_ranges", listOf: "CIDR ranges", expected: "a CIDR range like 10.0.0.0/8 or fd00::/8",
+                parse: IPRange.init) ?? []
+        return diagnostics
+    }
+
+    static func bool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on": true
+        case "false", "no", "off": false
+        default: nil
+        }
     }
 
     // MARK: - Values

@@ -15,6 +15,7 @@ struct ConfigDocument {
         ("notices", ["rooms", "interval", "min_failing", "ignore", "remind_every"]),
         ("storage", ["path"]),
         ("metrics", ["listen"]),
+        ("diagnostics", ["resolver", "ca_file", "timeout", "on_notices", "allow_ranges"]),
         ("probes", ["servers", "top_shared", "interval", "failures", "stuck_after", "auto_reset"]),
     ]
 

@@ -36,6 +36,20 @@ extension FedBotConfig {
         } else {
             lines.append("  # listen: none (no metrics listener)")
         }
+        lines.append("diagnostics:")
+        if let resolver = diagnostics.resolver {
+            lines.append("  resolver: \(Self.yamlQuote(resolver))")
+        } else {
+            lines.append("  # resolver: none (the nameservers of /etc/resolv.conf)")
+        }
+        if let caFile = diagnostics.caFile {
+            lines.append("  ca_file: \(Self.yamlQuote(caFile))")
+        } else {
+            lines.append("  # ca_file: none (system roots only)")
+        }
+        lines.append("  timeout: \(DurationText.canonical(diagnostics.timeout))")
+        lines.append("  on_notices: \(diagnostics.onNotices)")
+        lines.append("  allow_ranges: \(Self.yamlList(diagnostics.allowRanges.map(\.description)))")
         lines += [
             "probes:",
             "  servers: \(Self.yamlList(probes.servers.map(\.pattern)))",

@@ -18,13 +18,16 @@ public struct FedBotConfig: Sendable, Equatable {
     public var storage: Storage
     /// `metrics`: the optional `/metrics` and `/healthz` listener.
     public var metrics: Metrics
+    /// `diagnostics`: `check SERVER` and the diagnosis on notices.
+    public var diagnostics: Diagnostics
     /// `probes`: active probes of the servers that matter.
     public var probes: Probes
 
     /// A configuration; `adminAPI: nil` means the homeserver's URL and token.
     public init(
         homeserver: Endpoint, adminAPI: Endpoint? = nil, bot: Bot = Bot(), notices: Notices = Notices(),
-        storage: Storage = Storage(), metrics: Metrics = Metrics(), probes: Probes = Probes()
+        storage: Storage = Storage(), metrics: Metrics = Metrics(), diagnostics: Diagnostics = Diagnostics(),
+        probes: Probes = Probes()
     ) {
         self.homeserver = homeserver
         self.adminAPI =
@@ -34,6 +37,7 @@ public struct FedBotConfig: Sendable, Equatable {
         self.notices = notices
         self.storage = storage
         self.metrics = metrics
+        self.diagnostics = diagnostics
         self.probes = probes
     }
 
@@ -138,6 +142,37 @@ public struct FedBotConfig: Sendable, Equatable {
 
         public init(listen: ListenAddress? = nil) {
             self.listen = listen
+        }
+    }
+}
+
+extension FedBotConfig {
+    /// `diagnostics.*`
+    public struct Diagnostics: Sendable, Equatable {
+        /// `diagnostics.resolver`: the DNS server (`IP:port`) to ask; nil (the default) = the nameservers of
+        /// /etc/resolv.conf.
+        public var resolver: String?
+        /// `diagnostics.ca_file`: extra trust roots (PEM) for the TLS checks, absolute; default none.
+        public var caFile: String?
+        /// `diagnostics.timeout`: each network step of a check; default 5s, 1s…60s.
+        public var timeout: Duration
+        /// `diagnostics.on_notices`: attach a diagnosis to failure notices; default true.
+        public var onNotices: Bool
+        /// `diagnostics.allow_ranges`: CIDR ranges the homeserver's `ip_range_whitelist` allows (no `address`
+        /// warning for them); default none.
+        public var allowRanges: [IPRange]
+
+        public static let defaultTimeout = Duration.seconds(5)
+
+        public init(
+            resolver: String? = nil, caFile: String? = nil, timeout: Duration = defaultTimeout, onNotices: Bool = true,
+            allowRanges: [IPRange] = []
+        ) {
+            self.resolver = resolver
+            self.caFile = caFile
+            self.timeout = timeout
+            self.onNotices = onNotices
+            self.allowRanges = allowRanges
         }
     }
 }
