@@ -23,7 +23,9 @@ struct CertificateJudge: Sendable {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let end = "-----END CERTIFICATE-----"
         let blocks = text.components(separatedBy: end).dropLast().map { $0 + end }
-        let certificates = try blocks.map { try Certificate(pemEncoded: $0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let certificates = try blocks.map {
+            try Certificate(pemEncoded: $0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
         guard !certificates.isEmpty else { throw CocoaError(.fileReadCorruptFile) }
         return certificates
     }
@@ -53,17 +55,20 @@ struct CertificateJudge: Sendable {
         }
         // The name alone: the leaf as its own root, so that only the identity policy can fail.
         var nameOnly = Verifier(rootCertificates: CertificateStore([leaf])) {
-            ServerIdentityPolicy(serverHostname: isIPLiteral ? nil : serverName, serverIP: isIPLiteral ? serverName : nil)
+            ServerIdentityPolicy(
+                serverHostname: isIPLiteral ? nil : serverName, serverIP: isIPLiteral ? serverName : nil)
         }
         guard case .validCertificate = await nameOnly.validate(leaf: leaf, intermediates: CertificateStore()) else {
             return failed("TLS certificate is not valid for \(serverName) (wrong name)", days)
         }
         if days < Self.warningDays {
             return Verdict(
-                finding: CheckFinding(.certificate, .warning, "TLS certificate expires in \(days) day\(days == 1 ? "" : "s")"),
+                finding: CheckFinding(
+                    .certificate, .warning, "TLS certificate expires in \(days) day\(days == 1 ? "" : "s")"),
                 daysLeft: days)
         }
-        return Verdict(finding: CheckFinding(.certificate, .ok, "valid for \(serverName), \(days) days left"), daysLeft: days)
+        return Verdict(
+            finding: CheckFinding(.certificate, .ok, "valid for \(serverName), \(days) days left"), daysLeft: days)
     }
 
     private func failed(_ says: String, _ days: Int) -> Verdict {

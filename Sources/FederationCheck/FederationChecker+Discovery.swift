@@ -52,7 +52,8 @@ extension FederationChecker {
             switch ServerResolution.srvOutcome(host: host, federation: federation, legacy: legacy, prefix: prefix) {
             case .unavailable(let step):
                 plan.step = step
-                findings.append(CheckFinding(.srv, .failed, "SRV record says the service is unavailable (target \".\")"))
+                findings.append(
+                    CheckFinding(.srv, .failed, "SRV record says the service is unavailable (target \".\")"))
                 return (discovery(plan, []), findings, [])
             case .targets(let targets, let step, let deprecated):
                 plan.step = step
@@ -116,7 +117,8 @@ extension FederationChecker {
         guard let failure = error as? DNSClient.Failure else { return "lookup failed" }
         switch failure {
         case .noSuchName: return "no such name (NXDOMAIN)"
-        case .serverError(let code): return "DNS server answered \(code == 2 ? "SERVFAIL" : code == 5 ? "REFUSED" : "error \(code)")"
+        case .serverError(let code):
+            return "DNS server answered \(code == 2 ? "SERVFAIL" : code == 5 ? "REFUSED" : "error \(code)")"
         case .timedOut: return "DNS lookup timed out"
         case .noResolver: return "no DNS resolver configured (diagnostics.resolver or /etc/resolv.conf)"
         }

@@ -79,7 +79,8 @@ extension FederationChecker {
                 let literal = IPAddress(host) != nil
                 let (channel, handshake, response) = try await exchange.open(
                     ip: ip, port: port, serverName: literal ? nil : host)
-                let verdict = await judge.judge(chain: handshake.chain, serverName: host, isIPLiteral: literal, now: Date())
+                let verdict = await judge.judge(
+                    chain: handshake.chain, serverName: host, isIPLiteral: literal, now: Date())
                 if verdict.finding.status == .failed {
                     channel.close(promise: nil)
                     return .tlsProblem(verdict.finding.says)
@@ -87,7 +88,8 @@ extension FederationChecker {
                 let hostHeader = port == 443 ? host : "\(host):\(port)"
                 let answer = try await exchange.get(channel, response: response, host: hostHeader, path: path)
                 return .answer(
-                    HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body,
+                    HTTPResponse(
+                        status: answer.status, headers: answer.headers, body: answer.body,
                         truncated: answer.truncated || answer.body.count > WellKnown.maximumBody))
             } catch {
                 lastProblem = Self.describe(error)

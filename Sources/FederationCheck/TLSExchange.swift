@@ -32,7 +32,9 @@ struct TLSExchange: Sendable {
     }
 
     /// Connects and shakes hands; the channel is returned open for `get`.
-    func open(ip: IPAddress, port: Int, serverName: String?) async throws(Failure) -> (any Channel, Handshake, EventLoopPromise<[UInt8]>) {
+    func open(ip: IPAddress, port: Int, serverName: String?) async throws(Failure) -> (
+        any Channel, Handshake, EventLoopPromise<[UInt8]>
+    ) {
         let address: SocketAddress
         do {
             address = try SocketAddress(ipAddress: ip.description, port: port)
@@ -99,7 +101,8 @@ struct TLSExchange: Sendable {
     }
 
     /// Sends `GET path` and reads the answer to the end (at most `bodyLimit` bytes of body).
-    func get(_ channel: any Channel, response: EventLoopPromise<[UInt8]>, host: String, path: String) async throws(Failure)
+    func get(_ channel: any Channel, response: EventLoopPromise<[UInt8]>, host: String, path: String)
+        async throws(Failure)
         -> HTTPResponse
     {
         defer { channel.close(promise: nil) }

@@ -153,7 +153,8 @@ struct ConfigBuilder {
         if let path = document.string("diagnostics.ca_file", expected: "a file path") {
             let absolute = ConfigFiles.absolutePath(path, relativeTo: currentDirectory)
             if path.isEmpty || !FileManager.default.isReadableFile(atPath: absolute) {
-                document.addProblem("diagnostics.ca_file: cannot read \(String(reflecting: absolute)) (a PEM file of CA certificates)")
+                document.addProblem(
+                    "diagnostics.ca_file: cannot read \(String(reflecting: absolute)) (a PEM file of CA certificates)")
             } else {
                 diagnostics.caFile = absolute
             }

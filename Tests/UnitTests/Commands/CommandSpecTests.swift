@@ -114,6 +114,8 @@ import Testing
         }
         #expect(CommandSpec.available(watcherEnabled: true).map(\.name) == CommandSpec.all.map(\.name))
         #expect(
-            CommandSpec.available(watcherEnabled: false).map(\.name) == [.help, .list, .show, .rooms, .reset, .status])
+            CommandSpec.available(watcherEnabled: false).map(\.name) == [
+                .help, .list, .show, .rooms, .reset, .status, .check,
+            ])
     }
 }

@@ -20,6 +20,8 @@ extension ReplyRendering {
                     • !fed mute — no failure notices for a server (default 24h)
                     • !fed unmute — notices for a server again
                     • !fed incidents — open incidents, oldest first
+                    • !fed check — why federation with a server fails
+                    • !fed probes — the actively probed servers, last result and latency
                     Details: !fed help COMMAND. SERVER can be example.org, a user ID or a matrix.to link.
                     """)
             #expect(
@@ -33,12 +35,14 @@ extension ReplyRendering {
                     + "<li><code>!fed mute</code> — no failure notices for a server (default 24h)</li>"
                     + "<li><code>!fed unmute</code> — notices for a server again</li>"
                     + "<li><code>!fed incidents</code> — open incidents, oldest first</li>"
+                    + "<li><code>!fed check</code> — why federation with a server fails</li>"
+                    + "<li><code>!fed probes</code> — the actively probed servers, last result and latency</li>"
                     + "</ul><p>Details: <code>!fed help COMMAND</code>. SERVER can be example.org, a user ID or a matrix.to link.</p>"
             )
             // Without the watcher: only the commands that work.
             let short = HelpReply(topic: nil, watcherEnabled: false).render(context)
             #expect(!short.plain.contains("mute") && !short.plain.contains("incidents"))
-            #expect(short.plain.split(separator: "\n").count == 7)
+            #expect(short.plain.split(separator: "\n").count == 8)
         }
 
         @Test func helpForOneCommand() {
