@@ -91,7 +91,7 @@ struct DNSClient: Sendable {
         }
         guard udp.truncated else { return udp }
         return try await withTimeout(timeout) { [group] in
-            try await Self.tcp(query, server: server, group: group)
+            try await Self.tcp(query, server: server, group: group, timeout: timeout)
         }
     }
 
@@ -118,11 +118,13 @@ struct DNSClient: Sendable {
         }
     }
 
-    private static func tcp(_ query: [UInt8], server: SocketAddress, group: any EventLoopGroup) async throws
+    private static func tcp(_ query: [UInt8], server: SocketAddress, group: any EventLoopGroup, timeout: Duration)
+        async throws
         -> DNSMessage
     {
         let promise = group.next().makePromise(of: [UInt8].self)
         let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.milliseconds(Int64(milliseconds(timeout))))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

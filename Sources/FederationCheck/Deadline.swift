@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Thrown when a step of a check takes longer than `diagnostics.timeout`.
 struct StepTimedOut: Error, Sendable {}
 
@@ -14,6 +16,16 @@ func withTimeout<T: Sendable>(
         defer { group.cancelAll() }
         guard let first = try await group.next() else { throw StepTimedOut() }
         return first
+    }
+}
+
+/// The promise's value; cancelling the waiting task fails the promise, so that no wait outlives its
+/// timeout (a future's `get()` alone does not notice cancellation).
+func value<T: Sendable>(of promise: EventLoopPromise<T>) async throws -> T {
+    try await withTaskCancellationHandler {
+        try await promise.futureResult.get()
+    } onCancel: {
+        promise.fail(CancellationError())
     }
 }
 

@@ -1,8 +1,8 @@
 import Crypto
+import NIOCore
 import FedBotCore
 import FedBotModels
 import Foundation
-import NIOCore
 
 /// The checks at each address: connect, TLS, certificate, `/version`, signing keys; and whether Synapse's
 /// default blocklist refuses the address.
@@ -61,8 +61,7 @@ extension FederationChecker {
         report.findings.append(certificate.finding)
         guard certificate.finding.status != .failed else {
             channel.close(promise: nil)
-            report.findings.append(
-                CheckFinding(.version, .skipped, "not asked: Synapse would not trust the certificate"))
+            report.findings.append(CheckFinding(.version, .skipped, "not asked: Synapse would not trust the certificate"))
             report.findings.append(CheckFinding(.keys, .skipped, "not asked"))
             return report
         }
@@ -96,19 +95,15 @@ extension FederationChecker {
         let answer: HTTPResponse
         do {
             let (channel, _, response) = try await exchange.open(ip: target.ip, port: target.port, serverName: sni)
-            answer = try await exchange.get(
-                channel, response: response, host: hostHeader, path: "/_matrix/key/v2/server")
+            answer = try await exchange.get(channel, response: response, host: hostHeader, path: "/_matrix/key/v2/server")
         } catch {
             return CheckFinding(.keys, .failed, "key request: \(Self.describe(error))")
         }
-        guard answer.status == 200 else {
-            return CheckFinding(.keys, .failed, "key request answered HTTP \(answer.status)")
-        }
+        guard answer.status == 200 else { return CheckFinding(.keys, .failed, "key request answered HTTP \(answer.status)") }
         guard let json = JSONText.parse(answer.body), let keys = SigningKeys(json) else {
             return CheckFinding(.keys, .failed, "key answer is not valid JSON")
         }
-        return Self.judgeKeys(
-            keys, server: server.rawValue, now: Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
+        return Self.judgeKeys(keys, server: server.rawValue, now: Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
     }
 
     /// The `keys` finding for a parsed key answer: names, expiry, and every self-signature verified.
@@ -116,8 +111,7 @@ extension FederationChecker {
         if let problem = keys.problem(expected: server, now: now) { return CheckFinding(.keys, .failed, problem) }
         for pair in keys.ed25519Pairs {
             guard KeySignature.verify(key: pair.key, signature: pair.signature, message: keys.signedBytes) else {
-                return CheckFinding(
-                    .keys, .failed, "signature by \(pair.id) does not verify (bad Ed25519 self-signature)")
+                return CheckFinding(.keys, .failed, "signature by \(pair.id) does not verify (bad Ed25519 self-signature)")
             }
         }
         let ids = keys.ed25519Pairs.map(\.id).joined(separator: ", ")

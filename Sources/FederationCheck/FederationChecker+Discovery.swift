@@ -52,8 +52,7 @@ extension FederationChecker {
             switch ServerResolution.srvOutcome(host: host, federation: federation, legacy: legacy, prefix: prefix) {
             case .unavailable(let step):
                 plan.step = step
-                findings.append(
-                    CheckFinding(.srv, .failed, "SRV record says the service is unavailable (target \".\")"))
+                findings.append(CheckFinding(.srv, .failed, "SRV record says the service is unavailable (target \".\")"))
                 return (discovery(plan, []), findings, [])
             case .targets(let targets, let step, let deprecated):
                 plan.step = step
@@ -78,8 +77,10 @@ extension FederationChecker {
             }
             do {
                 let found = try await dns.addresses(endpoint.host)
-                if found.isEmpty { failures.append("no A/AAAA record for \(endpoint.host)") }
-                targets += found.map { Target(ip: $0, port: endpoint.port) }
+                if found.isEmpty { failures.append("no address: no A/AAAA record for \(endpoint.host)") }
+                for ip in found where !targets.contains(where: { $0.ip == ip && $0.port == endpoint.port }) {
+                    targets.append(Target(ip: ip, port: endpoint.port))
+                }
             } catch {
                 let about = endpoint.host == server.host ? "" : " for \(endpoint.host)"
                 failures.append(Self.text(error) + about)
@@ -116,9 +117,8 @@ extension FederationChecker {
     static func text(_ error: any Error) -> String {
         guard let failure = error as? DNSClient.Failure else { return "lookup failed" }
         switch failure {
-        case .noSuchName: return "no such name (NXDOMAIN)"
-        case .serverError(let code):
-            return "DNS server answered \(code == 2 ? "SERVFAIL" : code == 5 ? "REFUSED" : "error \(code)")"
+        case .noSuchName: return "does not exist (NXDOMAIN)"
+        case .serverError(let code): return "DNS server answered \(code == 2 ? "SERVFAIL" : code == 5 ? "REFUSED" : "error \(code)")"
         case .timedOut: return "DNS lookup timed out"
         case .noResolver: return "no DNS resolver configured (diagnostics.resolver or /etc/resolv.conf)"
         }

@@ -17,12 +17,12 @@ extension FederationChecker {
     func fetchDelegation(_ host: String) async -> WellKnown.Delegation {
         switch await fetchWellKnown(host: host, path: "/.well-known/matrix/server") {
         case .answer(let response) where response.truncated:
-            return .invalid("delegation file is bigger than \(WellKnown.maximumBody / 1024) KiB")
+            return .invalid("well-known file is bigger than \(WellKnown.maximumBody / 1024) KiB")
         case .answer(let response): return WellKnown.delegation(status: response.status, body: response.body)
-        case .unreachable(let why): return .none("no delegation file: \(why)")
-        case .tlsProblem(let says): return .invalid("delegation file: \(says)")
-        case .tooManyRedirects: return .invalid("delegation file: more than \(WellKnown.maximumRedirects) redirects")
-        case .insecureRedirect: return .invalid("delegation file redirects to a non-https URL")
+        case .unreachable(let why): return .none("no well-known file: \(why)")
+        case .tlsProblem(let says): return .invalid("well-known file: \(says)")
+        case .tooManyRedirects: return .invalid("well-known file: more than \(WellKnown.maximumRedirects) redirects")
+        case .insecureRedirect: return .invalid("well-known file redirects to a non-https URL")
         }
     }
 
@@ -79,8 +79,7 @@ extension FederationChecker {
                 let literal = IPAddress(host) != nil
                 let (channel, handshake, response) = try await exchange.open(
                     ip: ip, port: port, serverName: literal ? nil : host)
-                let verdict = await judge.judge(
-                    chain: handshake.chain, serverName: host, isIPLiteral: literal, now: Date())
+                let verdict = await judge.judge(chain: handshake.chain, serverName: host, isIPLiteral: literal, now: Date())
                 if verdict.finding.status == .failed {
                     channel.close(promise: nil)
                     return .tlsProblem(verdict.finding.says)
@@ -88,8 +87,7 @@ extension FederationChecker {
                 let hostHeader = port == 443 ? host : "\(host):\(port)"
                 let answer = try await exchange.get(channel, response: response, host: hostHeader, path: path)
                 return .answer(
-                    HTTPResponse(
-                        status: answer.status, headers: answer.headers, body: answer.body,
+                    HTTPResponse(status: answer.status, headers: answer.headers, body: answer.body,
                         truncated: answer.truncated || answer.body.count > WellKnown.maximumBody))
             } catch {
                 lastProblem = Self.describe(error)

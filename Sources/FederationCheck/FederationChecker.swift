@@ -60,13 +60,11 @@ public struct FederationChecker: Sendable {
         var servers: [SocketAddress]
         if let resolver = options.resolver {
             guard let address = Self.socketAddress(resolver) else {
-                throw SetupError(
-                    description: "diagnostics.resolver: expected host:port like 127.0.0.1:53, got \(resolver)")
+                throw SetupError(description: "diagnostics.resolver: expected host:port like 127.0.0.1:53, got \(resolver)")
             }
             servers = [address]
         } else {
-            servers = DNSClient.nameservers(
-                resolvConf: (try? String(contentsOfFile: resolvConf, encoding: .utf8)) ?? "")
+            servers = DNSClient.nameservers(resolvConf: (try? String(contentsOfFile: resolvConf, encoding: .utf8)) ?? "")
         }
         dns = DNSClient(servers: servers, timeout: options.timeout, group: group)
         exchange = TLSExchange(group: group, timeout: options.timeout, bodyLimit: Self.bodyLimit)

@@ -48,7 +48,7 @@ public struct SigningKeys: Sendable, Equatable {
     /// The checks on the answer that need no cryptography; nil when they pass.
     public func problem(expected server: String, now: Timestamp) -> String? {
         guard let serverName else { return "key answer has no server_name" }
-        if serverName != server { return "key answer is for \(serverName.truncated(to: 80)), not \(server)" }
+        if serverName != server { return "key answer's server_name is \(serverName.truncated(to: 80)), not \(server)" }
         if verifyKeys.isEmpty { return "key answer lists no verify keys" }
         guard let validUntil else { return "key answer has no valid_until_ts" }
         if validUntil <= now { return "signing keys expired (valid_until_ts \(TimeText.absolute(validUntil)))" }

@@ -59,7 +59,8 @@ public struct CheckDiscovery: Codable, Sendable, Equatable {
     /// Hosts and ports in the order Synapse tries them.
     public var targets: [CheckTarget]
 
-    public init(step: String, delegatedTo: String?, hostHeader: String, tlsServerName: String, targets: [CheckTarget]) {
+    public init(step: String, delegatedTo: String?, hostHeader: String, tlsServerName: String, targets: [CheckTarget])
+    {
         self.step = step
         self.delegatedTo = delegatedTo
         self.hostHeader = hostHeader
