@@ -74,3 +74,69 @@ struct ProbeTests {
         }
     }
 }
+
+/// `probes.auto_reset`: B back while A holds it in backoff.
+@Suite("Auto-reset", .serialized)
+struct AutoResetTests {
+    /// A's `last_successful_stream_ordering` for B (0 when none).
+    static func delivered(_ lab: Lab) async throws -> Int64 {
+        let b = lab.info.b.serverName
+        let rows = try await lab.sqlRows(
+            "SELECT last_successful_stream_ordering AS o FROM destinations WHERE destination = '\(b)'")
+        return rows.first.flatMap { $0["o"] ?? nil }.flatMap { Int64($0) } ?? 0
+    }
+
+    /// Stops B, makes A fail and queue a message for it, starts B again; returns how long after B answers
+    /// again A delivered the queued message (nil when not within `limit`).
+    static func backAfterBackoff(_ lab: Lab, limit: Duration) async throws -> Duration? {
+        try await lab.stopB()
+        _ = try await lab.traffic()
+        #expect(try await lab.waitFailing(timeout: .seconds(60)).failing)
+        _ = try await lab.traffic()  // queued while B is down
+        let before = try await delivered(lab)
+        try await lab.startB()
+        let back = ContinuousClock.now
+        while ContinuousClock.now - back < limit {
+            if try await delivered(lab) > before { return ContinuousClock.now - back }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return nil
+    }
+
+    @Test("auto_reset: the queued message reaches B within one probe interval; without it, Synapse's backoff decides")
+    func queuedMessageFlows() async throws {
+        try await Lab.with(LabOptions(internet: true)) { lab in
+            let internet = try #require(lab.info.internet)
+            let b = lab.info.b.serverName
+            let harness = try await BotHarness.make(
+                lab: lab,
+                configExtra: """
+                    diagnostics:
+                      ca_file: "\(internet.caFile)"
+                      timeout: 2s
+                      allow_ranges: ["127.0.0.0/8"]
+                    probes:
+                      servers: ["\(b)"]
+                      interval: 10s
+                      failures: 2
+                      auto_reset: true
+                    """, noticeInterval: "1s")
+            defer { harness.cleanUp() }
+            let bot = try await harness.startInProcess()
+            let withReset = try await Self.backAfterBackoff(lab, limit: .seconds(60))
+            print(
+                "auto_reset on: queued message delivered \(withReset.map { "\($0)" } ?? "not within 60 s") after B answered"
+            )
+            // Within one probe interval (10 s; B failed for less than probes' slow-down hour), plus the
+            // watcher's 1 s poll and the delivery.
+            #expect(withReset.map { $0 <= .seconds(15) } == true)
+            await bot.stop()
+
+            // The same without the bot: only Synapse's own retry schedule.
+            let without = try await Self.backAfterBackoff(lab, limit: .seconds(90))
+            print(
+                "auto_reset off: queued message delivered \(without.map { "\($0)" } ?? "not within 90 s") after B answered"
+            )
+        }
+    }
+}

@@ -50,23 +50,25 @@ import Testing
         #expect(steps[3].0.since == F.at(15))
     }
 
-    @Test func aServerThatKeepsFailingIsProbedLessOftenUpToFourTimes() {
-        let delays = (0...7).map {
-            ProbeMachine.delay(consecutiveFailures: $0, policy: Self.policy, jitter: 0)
+    @Test func aServerFailingForAnHourIsProbedLessOftenUpToFourTimes() {
+        let delays = [nil, 0, 59, 60, 119, 120, 600, Int64.max / 120_000].map { minutes in
+            ProbeMachine.delay(failingFor: minutes.map { .seconds($0 * 60) }, policy: Self.policy, jitter: 0)
         }
         #expect(
             delays == [
-                .seconds(300), .seconds(300), .seconds(300), .seconds(300), .seconds(600), .seconds(1200),
+                .seconds(300), .seconds(300), .seconds(300), .seconds(600), .seconds(600), .seconds(1200),
                 .seconds(1200), .seconds(1200),
             ])
-        // A huge run does not overflow.
-        #expect(ProbeMachine.delay(consecutiveFailures: .max, policy: Self.policy, jitter: 0) == .seconds(1200))
+        // The schedule follows: a run of failures keeps the interval for the first hour.
+        let steps = Self.feed(Array(repeating: Self.refused, count: 14))
+        #expect(steps[11].0.nextAt == F.at(55) + .seconds(300))
+        #expect(steps[12].0.nextAt == F.at(60) + .seconds(600))
     }
 
     @Test func jitterStretchesUpToATenth() {
-        #expect(ProbeMachine.delay(consecutiveFailures: 0, policy: Self.policy, jitter: 0.5) == .seconds(315))
-        #expect(ProbeMachine.delay(consecutiveFailures: 0, policy: Self.policy, jitter: 7) == .seconds(330))
-        #expect(ProbeMachine.delay(consecutiveFailures: 0, policy: Self.policy, jitter: -1) == .seconds(300))
+        #expect(ProbeMachine.delay(failingFor: nil, policy: Self.policy, jitter: 0.5) == .seconds(315))
+        #expect(ProbeMachine.delay(failingFor: nil, policy: Self.policy, jitter: 7) == .seconds(330))
+        #expect(ProbeMachine.delay(failingFor: nil, policy: Self.policy, jitter: -1) == .seconds(300))
         let steps = Self.feed([Self.ok], jitter: 1)
         #expect(steps[0].0.nextAt == F.at(0) + .seconds(330))
     }

@@ -31,13 +31,18 @@ public struct ProbePolicy: Sendable, Equatable {
     public var interval: Duration
     /// Consecutive failures before a server counts as failing.
     public var failures: Int
+    /// A server failing this long is probed half as often (a quarter after twice that long; see `delay`).
+    public var slowAfter: Duration
     /// A server that keeps failing is probed at most this many times less often.
     public var maxSlowdown: Int
     /// Each interval is stretched by up to this share, at random, so that probes do not bunch up.
     public var jitterShare: Double
 
-    public init(interval: Duration = .seconds(300), failures: Int = 3, maxSlowdown: Int = 4, jitterShare: Double = 0.1)
-    {
+    public init(
+        interval: Duration = .seconds(300), failures: Int = 3, slowAfter: Duration = .seconds(3600),
+        maxSlowdown: Int = 4, jitterShare: Double = 0.1
+    ) {
+        self.slowAfter = slowAfter
         self.interval = interval
         self.failures = max(1, failures)
         self.maxSlowdown = max(1, maxSlowdown)
@@ -65,7 +70,7 @@ public enum ProbeMachine {
         let failures = result.ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1
         let sameRun = previous.map { $0.last.ok == result.ok } ?? false
         let since = sameRun ? (previous?.since ?? now) : now
-        let next = now + delay(consecutiveFailures: failures, policy: policy, jitter: jitter)
+        let next = now + delay(failingFor: result.ok ? nil : now - since, policy: policy, jitter: jitter)
         let record = ProbeRecord(
             server: server, last: result, lastAt: now, since: since, consecutiveFailures: failures, nextAt: next)
         let wasFailing = (previous?.consecutiveFailures ?? 0) >= policy.failures
@@ -76,15 +81,18 @@ public enum ProbeMachine {
         return (record, change)
     }
 
-    /// The wait before the next probe: the interval, doubled for each failure beyond `failures` up to
-    /// `maxSlowdown` times, stretched by the jitter. Below the threshold the interval stays as it is, so
-    /// that a failure is confirmed within `interval × failures`.
-    public static func delay(consecutiveFailures: Int, policy: ProbePolicy, jitter: Double) -> Duration {
-        let beyond = max(0, consecutiveFailures - policy.failures)
-        let factor = min(policy.maxSlowdown, 1 << min(beyond, 20))
-        let base = policy.interval * factor
+    /// The wait before the next probe: the interval, stretched by the jitter; for a server failing for
+    /// `slowAfter` or longer, twice the interval, and `maxSlowdown` times it after twice that long. A server
+    /// that went down recently keeps the full pace, so that it is confirmed within `interval × failures`
+    /// and its return (and `probes.auto_reset`) is seen within one interval.
+    public static func delay(failingFor: Duration?, policy: ProbePolicy, jitter: Double) -> Duration {
+        var factor = 1
+        if let failingFor, policy.slowAfter > .zero, failingFor >= policy.slowAfter {
+            let steps = min(Int(failingFor / policy.slowAfter), 20)
+            factor = min(policy.maxSlowdown, 1 << steps)
+        }
         let stretch = min(max(jitter, 0), 1) * policy.jitterShare
-        return base + policy.interval * stretch
+        return policy.interval * factor + policy.interval * stretch
     }
 
     /// The targets due at `now`, most overdue first (new ones, never probed, before all others); at most `limit`.
