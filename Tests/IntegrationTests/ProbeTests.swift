@@ -96,6 +96,7 @@ struct AutoResetTests {
         let before = try await delivered(lab)
         try await lab.startB()
         let back = ContinuousClock.now
+        print("  B answers again at +\(Int64(Date().timeIntervalSince1970 * 1000)) ms (epoch)")
         while ContinuousClock.now - back < limit {
             if try await delivered(lab) > before { return ContinuousClock.now - back }
             try await Task.sleep(for: .milliseconds(250))
@@ -123,7 +124,14 @@ struct AutoResetTests {
                     """, noticeInterval: "1s")
             defer { harness.cleanUp() }
             let bot = try await harness.startInProcess()
+            let startedAt = Date()
             let withReset = try await Self.backAfterBackoff(lab, limit: .seconds(60))
+            // The timeline, for the report: what the bot said and when (ms since the phase began).
+            for event in try await harness.alice.messages(harness.noticeRoom, limit: 50).reversed()
+            where event.sender == harness.botUser {
+                let at = (event.originServerTs ?? 0) - Int64(startedAt.timeIntervalSince1970 * 1000)
+                print("  +\(at) ms: \(event.content["body"]?.string?.prefix(100) ?? "")")
+            }
             print(
                 "auto_reset on: queued message delivered \(withReset.map { "\($0)" } ?? "not within 60 s") after B answered"
             )

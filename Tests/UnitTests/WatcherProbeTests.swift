@@ -14,8 +14,9 @@ import Testing
         ProbeObservation(failing: [name: ProbeFailure(since: since, result: refused)])
     }
 
-    static func answering(_ name: String, autoReset: Bool = false) -> ProbeObservation {
-        ProbeObservation(answering: [name], autoReset: autoReset)
+    /// The last probe answered at `at` (by default: long after every failure in these tests).
+    static func answering(_ name: String, at: Timestamp = F.at(1000), autoReset: Bool = false) -> ProbeObservation {
+        ProbeObservation(answeredAt: [name: at], autoReset: autoReset)
     }
 
     /// A destination Synapse knows and calls healthy (what the re-check returns).
@@ -131,23 +132,44 @@ import Testing
         #expect(WatcherMachine.autoResets(before: after, after: run.state).isEmpty)
     }
 
+    @Test func anAnswerFromBeforeSynapsesLastAttemptDoesNotReset() {
+        var run = WatcherRun()
+        run.start()
+        run.poll(F.at(10), [F.down("b.example", since: F.at(9))])
+        let before = run.state
+        // The last probe answered before Synapse's failed attempt: B may still be down.
+        let stale = run.poll(
+            F.at(11), [F.down("b.example", since: F.at(9))],
+            probes: Self.answering("b.example", at: F.at(8), autoReset: true))
+        #expect(stale.isEmpty)
+        #expect(WatcherMachine.autoResets(before: before, after: run.state).isEmpty)
+        run.poll(
+            F.at(12), [F.down("b.example", since: F.at(9))],
+            probes: Self.answering("b.example", at: F.at(12), autoReset: true))
+        #expect(WatcherMachine.autoResets(before: before, after: run.state) == ["b.example"])
+    }
+
     @Test func autoResetIsOffUnlessConfiguredAndRateLimited() {
         var run = WatcherRun()
         run.start()
         let names = F.names(8)
         run.poll(F.at(10), names.map { F.down($0, since: F.at(9)) })
         let off = run.state
-        run.poll(F.at(11), names.map { F.down($0, since: F.at(9)) }, probes: ProbeObservation(answering: Set(names)))
+        run.poll(
+            F.at(11), names.map { F.down($0, since: F.at(9)) },
+            probes: ProbeObservation(answeredAt: Dictionary(uniqueKeysWithValues: names.map { ($0, F.at(11)) })))
         #expect(WatcherMachine.autoResets(before: off, after: run.state).isEmpty)
         let on = run.state
         run.poll(
             F.at(12), names.map { F.down($0, since: F.at(9)) },
-            probes: ProbeObservation(answering: Set(names), autoReset: true))
+            probes: ProbeObservation(
+                answeredAt: Dictionary(uniqueKeysWithValues: names.map { ($0, F.at(12)) }), autoReset: true))
         #expect(WatcherMachine.autoResets(before: on, after: run.state) == Array(names.prefix(5)))
         let rest = run.state
         run.poll(
             F.at(13), names.map { F.down($0, since: F.at(9)) },
-            probes: ProbeObservation(answering: Set(names), autoReset: true))
+            probes: ProbeObservation(
+                answeredAt: Dictionary(uniqueKeysWithValues: names.map { ($0, F.at(12)) }), autoReset: true))
         #expect(WatcherMachine.autoResets(before: rest, after: run.state) == Array(names.suffix(3)))
     }
 

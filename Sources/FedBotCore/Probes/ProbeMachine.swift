@@ -119,6 +119,7 @@ public enum ProbeMachine {
         for (name, record) in records {
             if record.last.ok {
                 observation.answering.insert(name)
+                observation.answeredAt[name] = record.lastAt
             } else if record.consecutiveFailures >= policy.failures {
                 observation.failing[name] = ProbeFailure(since: record.since, result: record.last)
             }

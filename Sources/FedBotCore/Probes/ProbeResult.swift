@@ -74,17 +74,21 @@ public struct ProbeObservation: Sendable, Equatable {
     public var failing: [String: ProbeFailure]
     /// Servers whose last probe answered.
     public var answering: Set<String>
+    /// When the last probe of each answering server ran: `probes.auto_reset` needs an answer newer than
+    /// Synapse's last failed attempt.
+    public var answeredAt: [String: Timestamp]
     /// Destinations stuck for longer than `probes.stuck_after`.
     public var stuck: [String: StuckDelivery]
     /// Whether to reset Synapse's backoff for a destination whose probes answer again (`probes.auto_reset`).
     public var autoReset: Bool
 
     public init(
-        failing: [String: ProbeFailure] = [:], answering: Set<String> = [], stuck: [String: StuckDelivery] = [:],
-        autoReset: Bool = false
+        failing: [String: ProbeFailure] = [:], answering: Set<String> = [], answeredAt: [String: Timestamp] = [:],
+        stuck: [String: StuckDelivery] = [:], autoReset: Bool = false
     ) {
         self.failing = failing
-        self.answering = answering
+        self.answering = answering.union(answeredAt.keys)
+        self.answeredAt = answeredAt
         self.stuck = stuck
         self.autoReset = autoReset
     }

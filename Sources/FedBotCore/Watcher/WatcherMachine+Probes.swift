@@ -42,10 +42,13 @@ extension Step {
                 incident.probe = nil
                 if failing[name] == nil { ended.insert(name) }
             }
-            let answering = probes.answering.contains(name)
-            if probes.autoReset, answering, failing[name] != nil, incident.autoResetAt == nil,
-                resets < WatcherMachine.autoResetsPerPoll
-            {
+            // Back: a probe answered after Synapse's last failed attempt (an answer from before the outage
+            // says nothing).
+            let back =
+                if let answered = probes.answeredAt[name], let row = failing[name] {
+                    answered.milliseconds > max(row.failureTs ?? 0, row.retryLastTs)
+                } else { false }
+            if probes.autoReset, back, incident.autoResetAt == nil, resets < WatcherMachine.autoResetsPerPoll {
                 resets += 1
                 incident.autoResetAt = now
                 if let key = incident.noticeKey, state.notices[key] != nil, !isMuted(name) {
