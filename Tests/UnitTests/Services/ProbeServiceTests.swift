@@ -149,4 +149,36 @@ import Testing
         #expect(test.homeserver.requests(.post, "reset_connection").isEmpty)
         #expect(await bot.stop() == nil)
     }
+
+    @Test("events waiting on a healthy destination for probes.stuck_after: one stuck notice")
+    func stuckDelivery() async throws {
+        let made = try Self.bot()
+        var test = made.0
+        let prober = made.1
+        defer { test.cleanUp() }
+        test.config.probes.stuckAfter = .seconds(120)
+        prober.set(Self.remote, .answered(latencyMilliseconds: 3))
+        // Healthy, last delivery at stream ordering 10; two shared rooms have newer events.
+        test.homeserver.on(
+            .get, "b.example/rooms",
+            repeating: ScriptedHomeserver.reply(
+                200,
+                #"{"rooms":[{"room_id":"!a:b.example","stream_ordering":50},{"room_id":"!c:b.example","stream_ordering":60}],"total":2}"#
+            ))
+        test.homeserver.on(.get, "/federation/destinations/b.example", repeating: Self.healthy)
+        test.homeserver.on(.get, "/federation/destinations", repeating: Self.nothingFailing)
+        let bot = try await test.startReady()
+        try await eventually("the first probe ran") { prober.probes(of: Self.remote) >= 1 }
+        let took = try await Self.advance(test, limit: .seconds(300), "the stuck notice") {
+            !Self.sent(test, "fedbot.notice.").isEmpty
+        }
+        #expect(took >= .seconds(120))
+        let notice = try #require(Self.sent(test, "fedbot.notice.").first)
+        #expect(notice.contains("b.example: events waiting for delivery for"))
+        #expect(notice.contains("in 2 rooms; Synapse reports no failure"))
+        test.clock.advance(by: .seconds(300))
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(Self.sent(test, "fedbot.notice.").count == 1)
+        #expect(await bot.stop() == nil)
+    }
 }
