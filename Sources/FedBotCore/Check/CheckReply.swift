@@ -55,8 +55,7 @@ public struct CheckReply: RenderableReply {
         var lines: [Inline] = []
         if let discovery = report.discovery {
             lines.append(
-                "✅ discovery: \(discovery.step) → Host \(code: discovery.hostHeader), TLS name \(code: discovery.tlsServerName)"
-            )
+                "✅ discovery: \(discovery.step) → Host \(code: discovery.hostHeader), TLS name \(code: discovery.tlsServerName)")
         }
         lines += report.findings.filter { $0.check != .support }.map(Self.line)
         blocks.append(.bullets(lines))
@@ -73,10 +72,7 @@ public struct CheckReply: RenderableReply {
         blocks.append(.line(Self.contact(report.support)))
         let age = context.now - Timestamp(milliseconds: report.checkedAt)
         if report.cached {
-            blocks.append(
-                .line(
-                    "From the cache: checked \(HealthText.age(Timestamp(milliseconds: report.checkedAt), context.now)) ago."
-                ))
+            blocks.append(.line("From the cache: checked \(HealthText.age(Timestamp(milliseconds: report.checkedAt), context.now)) ago."))
         } else if age >= .zero {
             blocks.append(.line("Checked from my host in \(report.durationMilliseconds) ms."))
         }

@@ -89,9 +89,7 @@ public enum ServerResolution {
     public static func srvOutcome(
         host: String, federation: [SRVRecord], legacy: [SRVRecord]?, prefix: String
     ) -> SRVOutcome {
-        for (records, name, deprecated) in [
-            (federation, "_matrix-fed._tcp", false), (legacy ?? [], "_matrix._tcp", true),
-        ]
+        for (records, name, deprecated) in [(federation, "_matrix-fed._tcp", false), (legacy ?? [], "_matrix._tcp", true)]
         where !records.isEmpty {
             let step = "\(prefix)SRV \(name)" + (deprecated ? " (deprecated)" : "")
             if records.count == 1, records[0].target == "." || records[0].target.isEmpty {
@@ -101,8 +99,7 @@ public enum ServerResolution {
             let targets = sorted.map { CheckTarget(host: trimmedDot($0.target), port: $0.port) }
             return .targets(targets, step: step, deprecated: deprecated)
         }
-        return .targets(
-            [CheckTarget(host: host, port: defaultPort)], step: "\(prefix)A/AAAA port 8448", deprecated: false)
+        return .targets([CheckTarget(host: host, port: defaultPort)], step: "\(prefix)A/AAAA port 8448", deprecated: false)
     }
 
     static func trimmedDot(_ name: String) -> String {

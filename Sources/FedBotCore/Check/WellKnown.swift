@@ -22,8 +22,7 @@ public enum WellKnown {
     /// Synapse's reading: a 200 with a JSON object whose `m.server` is a valid server name.
     public static func delegation(status: Int, body: [UInt8]) -> Delegation {
         guard status == 200 else {
-            return status >= 500
-                ? .invalid("well-known file answered HTTP \(status)") : .none("no well-known file (HTTP \(status))")
+            return status >= 500 ? .invalid("well-known file answered HTTP \(status)") : .none("no well-known file (HTTP \(status))")
         }
         guard let json = JSONText.parse(body), let object = json.object else {
             return .invalid("well-known file is not a JSON object")
@@ -55,8 +54,7 @@ public enum WellKnown {
     public static func supportFinding(status: Int?, body: [UInt8], contacts: SupportContacts?) -> CheckFinding {
         if let contacts {
             let count = contacts.contacts.count
-            return CheckFinding(
-                .support, .ok, count == 0 ? "support page only" : "\(count) contact\(count == 1 ? "" : "s")")
+            return CheckFinding(.support, .ok, count == 0 ? "support page only" : "\(count) contact\(count == 1 ? "" : "s")")
         }
         if status == 200 { return CheckFinding(.support, .warning, "support file is invalid: publishes no contact") }
         return CheckFinding(.support, .ok, "publishes no contact")
