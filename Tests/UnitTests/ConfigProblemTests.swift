@@ -24,7 +24,7 @@ import Testing
         ("bot:\n  max_comand_age: 5m", "bot.max_comand_age: unknown key, did you mean bot.max_command_age?"),
         ("bot:\n  maxCommandAge: 5m", "bot.maxCommandAge: unknown key, did you mean bot.max_command_age?"),
         ("notices:\n  intervall: 5m", "notices.intervall: unknown key, did you mean notices.interval?"),
-        ("bot:\n  interval: 5m", "bot.interval: unknown key, did you mean notices.interval?"),
+        ("bot:\n  interval: 5m", "bot.interval: unknown key, did you mean notices.interval or probes.interval?"),
         ("notice:\n  interval: 5m", "notice: unknown key, did you mean notices?"),
         ("admin-api:\n  url: https://x.org", "admin-api: unknown key, did you mean admin_api?"),
         ("prefix: \"!x\"", "prefix: unknown key, did you mean bot.prefix?"),
@@ -34,7 +34,7 @@ import Testing
         ),
         (
             "frobnicate: 1",
-            "frobnicate: unknown key (sections: homeserver, admin_api, bot, notices, storage, metrics, diagnostics)"
+            "frobnicate: unknown key (sections: homeserver, admin_api, bot, notices, storage, metrics, diagnostics, probes)"
         ),
         ("diagnostics:\n  timeout: 500ms", "diagnostics.timeout: must be between 1s and 60s, got 500ms"),
         (
@@ -139,7 +139,7 @@ import Testing
     @Test func theTopLevelMustBeAMapping() {
         #expect(
             ConfigFixture.problems("- homeserver") == [
-                "expected a mapping of sections (homeserver, admin_api, bot, notices, storage, metrics, diagnostics) "
+                "expected a mapping of sections (homeserver, admin_api, bot, notices, storage, metrics, diagnostics, probes) "
                     + "at the top level, got a list"
             ])
     }

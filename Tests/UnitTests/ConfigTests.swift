@@ -64,6 +64,12 @@ enum ConfigFixture {
         #expect(config.storage.path == "/srv/fedbot/fedbot.sqlite")
         #expect(config.storage.retention == .seconds(7 * 86_400))
         #expect(config.metrics.listen == nil)
+        #expect(config.probes == FedBotConfig.Probes())
+        #expect(config.probes.interval == .seconds(300))
+        #expect(config.probes.failures == 3)
+        #expect(config.probes.stuckAfter == .seconds(1800))
+        #expect(!config.probes.autoReset)
+        #expect(!config.probes.isEnabled)
     }
 
     @Test("storage.retention: any duration from bot.max_command_age + 1h up")
@@ -347,6 +353,8 @@ enum ConfigFixture {
         "notices.ignore", "notices.remind_every", "storage.path", "storage.retention", "metrics.listen",
         "diagnostics.resolver", "diagnostics.ca_file", "diagnostics.timeout", "diagnostics.on_notices",
         "diagnostics.allow_ranges",
+        "probes.servers", "probes.top_shared", "probes.interval", "probes.failures", "probes.stuck_after",
+        "probes.auto_reset",
     ])
     func exampleConfigDocumentsEveryKey(keyPath: String) throws {
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)

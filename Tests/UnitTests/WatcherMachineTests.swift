@@ -45,11 +45,11 @@ struct WatcherRun {
     @discardableResult
     mutating func poll(
         _ now: Timestamp, _ failing: [Destination], active: Int? = nil, rooms: [String: Int] = [:],
-        cleared: [Destination] = []
+        cleared: [Destination] = [], probes: ProbeObservation? = nil
     ) -> [NoticeAction] {
         let observation = PollObservation(
             now: now, failing: failing, total: failing.count + 100, sharedRooms: rooms, activeDestinations: active,
-            cleared: Dictionary(cleared.map { ($0.destination, $0) }) { first, _ in first })
+            cleared: Dictionary(cleared.map { ($0.destination, $0) }) { first, _ in first }, probes: probes)
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
         state = next
         log += actions

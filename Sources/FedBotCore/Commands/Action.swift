@@ -14,6 +14,7 @@ public enum Action: Equatable, Sendable {
     case unmute(ServerName)
     case incidents
     case check(ServerName)
+    case probes
 
     /// The declaration of the command this action belongs to.
     public var spec: CommandSpec {
@@ -28,6 +29,7 @@ public enum Action: Equatable, Sendable {
         case .unmute: .unmute
         case .incidents: .incidents
         case .check: .check
+        case .probes: .probes
         }
     }
 
@@ -40,7 +42,7 @@ public enum Action: Equatable, Sendable {
         case .show(let server), .rooms(let server, _), .reset(let server), .mute(let server, _),
             .unmute(let server), .check(let server):
             server
-        case .help, .list, .status, .incidents:
+        case .help, .list, .status, .incidents, .probes:
             nil
         }
     }

@@ -65,7 +65,7 @@ public struct CommandSpec: Sendable {
 extension CommandSpec {
     /// Every command, in the order `help` lists them.
     public static let all: [CommandSpec] = [
-        .help, .list, .show, .rooms, .reset, .status, .mute, .unmute, .incidents, .check,
+        .help, .list, .show, .rooms, .reset, .status, .mute, .unmute, .incidents, .check, .probes,
     ]
 
     /// The command called `word` (case-insensitive).

@@ -8,6 +8,8 @@ public enum NoticeText {
         let servers = sortedServers(record)
         let first = record.servers.values.min() ?? now
         switch record.kind {
+        case .probe, .stuck:
+            return probed(record, now: now, policy: policy)
         case .failure:
             let name = servers.first ?? ""
             var details: Inline = "Failing for \(HealthText.age(first, now))"
@@ -63,6 +65,9 @@ public enum NoticeText {
     public static func edited(_ record: NoticeRecord, now: Timestamp) -> Reply {
         let servers = sortedServers(record)
         let first = record.servers.values.min() ?? now
+        if record.kind == .stuck, let name = servers.first {
+            return Reply([.line("✅ Deliveries to \(bold: name) resumed after \(HealthText.age(first, now))")])
+        }
         if servers.count == 1, let name = servers.first {
             let end = record.recovered[name] ?? now
             return Reply([

@@ -13,7 +13,7 @@ public enum WatcherMachine {
     }
 }
 
-private struct Step {
+struct Step {
     var state: WatcherState
     let observation: PollObservation
     let policy: WatcherPolicy
@@ -49,8 +49,10 @@ private struct Step {
             takeBaseline(failing)
         } else {
             dropIgnored()
-            recover(failing)
+            let probeEnded = settleProbes(failing)
+            recover(failing, probeEnded: probeEnded)
             open(failing)
+            openProbed(failing)
             announce()
             remind()
         }
@@ -107,10 +109,14 @@ private struct Step {
     /// An incident ends when deliveries resumed (its row, failing or not, shows a higher stream ordering:
     /// failing again later is a new outage), when Synapse no longer knows the destination, or when its
     /// failure stayed cleared for `recoveryConfirmation` (see there: a reset is undone by a hung request).
-    mutating func recover(_ failing: [String: Destination]) {
+    mutating func recover(_ failing: [String: Destination], probeEnded: Set<String> = []) {
         var touched: [String: [Incident]] = [:]
         for (name, incident) in state.incidents {
-            if let row = failing[name] {
+            if probeEnded.contains(name) {
+                // Probes answer and Synapse records no failure: both agree (see `settleProbes`).
+            } else if incident.probe != nil || incident.stuck != nil {
+                continue
+            } else if let row = failing[name] {
                 // Failing, but with a later failure after deliveries resumed: that outage ended meanwhile.
                 guard let failureTs = row.failureTs, failureTs > incident.since.milliseconds,
                     incident.lastDelivery != nil, delivered(since: incident, row)
@@ -136,8 +142,10 @@ private struct Step {
                 actions.append(
                     .threadReply(
                         key: key, replyKey: "\(key).recovered.\(incident.server).\(nextNumber())",
-                        reply: NoticeText.recovered(
-                            incident.server, since: incident.since, now: incident.clearedAt ?? now)))
+                        reply: incident.stuck == nil
+                            ? NoticeText.recovered(
+                                incident.server, since: incident.since, now: incident.clearedAt ?? now)
+                            : NoticeText.delivered(incident.server, since: incident.since, now: now)))
             }
             if record.isResolved { state.notices[key] = nil }
         }
@@ -171,6 +179,7 @@ private struct Step {
     mutating func announce() {
         let due = state.incidents.values.filter { incident in
             incident.noticeKey == nil && incident.clearedAt == nil && !isMuted(incident.server)
+                && incident.probe == nil && incident.stuck == nil
                 && max(.zero, now - incident.since) >= policy.minFailing
         }
         guard !due.isEmpty else { return }

@@ -21,12 +21,21 @@ public struct Incident: Codable, Equatable, Sendable {
     public var lastDelivery: Int64?
     /// The first poll that found it no longer failing, while that waits to be confirmed.
     public var clearedAt: Timestamp?
+    /// The probes' side while they fail (`probes.failures` in a row): it ends only when probes and Synapse
+    /// agree that the server is back.
+    public var probe: ProbeFailure?
+    /// Events waiting on a destination Synapse calls healthy (a stuck-delivery incident).
+    public var stuck: StuckDelivery?
+    /// When `probes.auto_reset` reset Synapse's backoff for it (once per incident).
+    public var autoResetAt: Timestamp?
 
     public init(
         server: String, since: Timestamp, detectedAt: Timestamp, noticeKey: String? = nil,
         lastNoticeAt: Timestamp? = nil, sharedRooms: Int? = nil, lastDelivery: Int64? = nil,
-        clearedAt: Timestamp? = nil
+        clearedAt: Timestamp? = nil, probe: ProbeFailure? = nil, stuck: StuckDelivery? = nil
     ) {
+        self.probe = probe
+        self.stuck = stuck
         self.server = server
         self.since = since
         self.detectedAt = detectedAt
@@ -49,6 +58,10 @@ public struct NoticeRecord: Codable, Equatable, Sendable {
         case baseline
         /// So many active destinations failed at once that this homeserver may be cut off.
         case outage
+        /// Probes failed before Synapse recorded anything.
+        case probe
+        /// Events waiting on a destination Synapse calls healthy.
+        case stuck
     }
 
     public var key: String
@@ -64,6 +77,12 @@ public struct NoticeRecord: Codable, Equatable, Sendable {
     public var activeDestinations: Int?
     /// How many of the announced destinations were themselves active (outage notices), when known.
     public var activeFailing: Int?
+    /// What the probes found (probe notices).
+    public var probe: ProbeFailure?
+    /// When Synapse's own failure joined a probe notice.
+    public var synapseSince: Timestamp?
+    /// The waiting events (stuck notices).
+    public var stuck: StuckDelivery?
 
     public init(
         key: String, kind: Kind, postedAt: Timestamp, servers: [String: Timestamp], sharedRooms: [String: Int] = [:],
@@ -124,11 +143,15 @@ public struct PollObservation: Sendable {
     /// Open incidents that a direct look-up found no longer failing, with the row it returned. An open
     /// incident in neither `failing` nor here is gone from Synapse (or ignored now): it ends at once.
     public var cleared: [String: Destination]
+    /// What the probes know; nil when nothing is probed.
+    public var probes: ProbeObservation?
 
     public init(
         now: Timestamp, failing: [Destination], total: Int, sharedRooms: [String: Int] = [:],
-        activeDestinations: Int? = nil, cleared: [String: Destination] = [:], activeFailing: Set<String>? = nil
+        activeDestinations: Int? = nil, cleared: [String: Destination] = [:], activeFailing: Set<String>? = nil,
+        probes: ProbeObservation? = nil
     ) {
+        self.probes = probes
         self.activeFailing = activeFailing
         self.now = now
         self.failing = failing

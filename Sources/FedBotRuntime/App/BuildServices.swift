@@ -15,14 +15,17 @@ public struct FedBotServices: Sendable {
     public var health: BotHealth
     /// The watcher, when notice rooms are configured.
     public var watcher: WatcherService?
+    /// The probes, when `probes.*` selects servers and notice rooms are configured.
+    public var probes: ProbeService?
     public var metrics: FedBotMetrics
 }
 
 /// Builds the bot's services: the outbox sender, the session (start-up, then sync, command worker and,
 /// with notice rooms, the watcher) and the optional metrics listener. Every service takes its time from
-/// `clock`.
+/// `clock`. `prober` replaces the check engine for `probes.*` (tests); by default the probes use it.
 public func buildServices(
-    config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil, clock: any BotClock = SystemClock()
+    config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil, clock: any BotClock = SystemClock(),
+    prober: (any FederationProbing)? = nil
 ) throws -> FedBotServices {
     let metrics = FedBotMetrics()
     let clients = Clients(
@@ -37,17 +40,26 @@ public func buildServices(
     let rooms = RoomDirectory(
         adminRooms: config.bot.rooms, noticeRooms: config.notices.rooms, clock: clock, logger: logger)
     let health = BotHealth()
+    let diagnosis = Diagnosis(config: config.diagnostics, now: { clock.now })
+    // Probes report through the watcher's notices: without notice rooms there is nowhere to announce them.
+    let probes =
+        config.probes.isEnabled && !config.notices.rooms.isEmpty
+        ? ProbeService(
+            prober: prober ?? CheckProber(diagnosis: diagnosis), admin: clients.admin, store: store,
+            config: config.probes, clock: clock, logger: logger, metrics: metrics)
+        : nil
     let watcher =
         config.notices.rooms.isEmpty
         ? nil
         : WatcherService(
             store: WatcherStore(store: store, outbox: outbox), rooms: rooms, admin: clients.admin, config: config,
-            clock: clock, logger: logger, metrics: metrics)
+            clock: clock, logger: logger, metrics: metrics, probes: probes)
     var executorWithOutbox = CommandExecutor(
         admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix,
         watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: { clock.now }), logger: logger,
-        now: { clock.now }, diagnosis: Diagnosis(config: config.diagnostics, now: { clock.now }))
+        now: { clock.now }, diagnosis: diagnosis)
     executorWithOutbox.outbox = outbox
+    executorWithOutbox.probes = probes
     let executor = executorWithOutbox
     let session = BotSession(
         startup: BotStartup(
@@ -62,7 +74,10 @@ public func buildServices(
                     identity: identity, matrix: clients.matrix, rooms: rooms, inbox: inbox, health: health,
                     clock: clock, bot: config.bot, logger: logger),
             ]
-            if let watcher { services.append(watcher) }
+            if let watcher {
+                services.append(watcher)
+                if let probes { services.append(probes) }
+            }
             services.append(RoomJoiner(rooms: rooms, matrix: clients.matrix, clock: clock, logger: logger))
             return services
         }, logger: logger)
@@ -81,7 +96,7 @@ public func buildServices(
     }
     return FedBotServices(
         services: services, clients: clients, rooms: rooms, outbox: outbox, health: health, watcher: watcher,
-        metrics: metrics)
+        probes: probes, metrics: metrics)
 }
 
 /// `fedbot run`: the bot until SIGTERM/SIGINT.

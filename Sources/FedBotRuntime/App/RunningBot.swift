@@ -11,9 +11,12 @@ public struct RunningBot: Sendable {
 
     /// Builds the services from `config` and runs them until `stop()`.
     public static func start(
-        config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil, clock: any BotClock = SystemClock()
+        config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil,
+        clock: any BotClock = SystemClock(),
+        prober: (any FederationProbing)? = nil
     ) throws -> RunningBot {
-        let services = try buildServices(config: config, logger: logger, transport: transport, clock: clock)
+        let services = try buildServices(
+            config: config, logger: logger, transport: transport, clock: clock, prober: prober)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -16,6 +16,8 @@ public struct CommandExecutor: Sendable {
     public var outbox: Outbox?
     /// `check SERVER`: the checker and its short cache.
     public var diagnosis: Diagnosis
+    /// The probe service: `probes` lists its records (none when nothing is probed, or from the shell).
+    public var probes: (any ProbeListing)?
     let now: @Sendable () -> Timestamp
     let logger: Logger
 
@@ -104,6 +106,7 @@ public struct CommandExecutor: Sendable {
         case .unmute(let server): try await unmute(server)
         case .incidents: try await incidents()
         case .check(let server): await check(server)
+        case .probes: try await probeList()
         }
     }
 

@@ -53,6 +53,7 @@ struct ConfigBuilder {
         let notices = buildNotices()
         let storage = buildStorage(maxCommandAge: bot.maxCommandAge)
         let diagnostics = buildDiagnostics()
+        let probes = buildProbes()
         let listen = document.value(
             "metrics.listen", expected: "host:port like 127.0.0.1:9464 or [::1]:9464", parse: ListenAddress.init)
 
@@ -67,7 +68,7 @@ struct ConfigBuilder {
         }
         return FedBotConfig(
             homeserver: homeserver, adminAPI: adminAPI, bot: bot, notices: notices, storage: storage,
-            metrics: FedBotConfig.Metrics(listen: listen), diagnostics: diagnostics)
+            metrics: FedBotConfig.Metrics(listen: listen), diagnostics: diagnostics, probes: probes)
     }
 
     mutating func addWarning(_ warning: String) { warnings.append(warning) }
@@ -215,7 +216,7 @@ struct ConfigBuilder {
     }
 
     /// Drops repeated items, keeping the first, with a warning per repetition.
-    private mutating func unique<T: Hashable & CustomStringConvertible>(_ path: String, _ items: [T]?) -> [T]? {
+    mutating func unique<T: Hashable & CustomStringConvertible>(_ path: String, _ items: [T]?) -> [T]? {
         guard let items else { return nil }
         var seen: Set<T> = []
         var result: [T] = []

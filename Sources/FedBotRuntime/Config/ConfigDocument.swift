@@ -16,6 +16,7 @@ struct ConfigDocument {
         ("storage", ["path", "retention"]),
         ("metrics", ["listen"]),
         ("diagnostics", ["resolver", "ca_file", "timeout", "on_notices", "allow_ranges"]),
+        ("probes", ["servers", "top_shared", "interval", "failures", "stuck_after", "auto_reset"]),
     ]
 
     /// Every known key path, e.g. `bot.prefix`.
@@ -117,6 +118,20 @@ struct ConfigDocument {
         if let value = Int(text) ?? (node.tag.rawValue == Tag.Name.int.rawValue ? node.int : nil) { return value }
         problems.append("\(path): expected an integer, got \(quoted(text, at: path))")
         return nil
+    }
+
+    /// A boolean: `true` or `false` (YAML 1.2 core schema; also `yes`/`no`, `on`/`off`, any case).
+    mutating func bool(_ path: String) -> Bool? {
+        guard let node = values[path], let text = scalarText(node, at: path, expected: "true or false") else {
+            return nil
+        }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            problems.append("\(path): expected true or false, got \(quoted(text, at: path))")
+            return nil
+        }
     }
 
     /// A duration in `DurationText` form.

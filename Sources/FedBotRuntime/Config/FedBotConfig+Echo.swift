@@ -51,6 +51,15 @@ extension FedBotConfig {
         lines.append("  timeout: \(DurationText.canonical(diagnostics.timeout))")
         lines.append("  on_notices: \(diagnostics.onNotices)")
         lines.append("  allow_ranges: \(Self.yamlList(diagnostics.allowRanges.map(\.description)))")
+        lines += [
+            "probes:",
+            "  servers: \(Self.yamlList(probes.servers.map(\.pattern)))",
+            "  top_shared: \(probes.topShared)",
+            "  interval: \(DurationText.canonical(probes.interval))",
+            "  failures: \(probes.failures)",
+            "  stuck_after: \(DurationText.canonical(probes.stuckAfter))",
+            "  auto_reset: \(probes.autoReset)",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 

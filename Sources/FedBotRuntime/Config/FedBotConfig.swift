@@ -20,11 +20,14 @@ public struct FedBotConfig: Sendable, Equatable {
     public var metrics: Metrics
     /// `diagnostics`: `check SERVER` and the diagnosis on notices.
     public var diagnostics: Diagnostics
+    /// `probes`: active probes of the servers that matter.
+    public var probes: Probes
 
     /// A configuration; `adminAPI: nil` means the homeserver's URL and token.
     public init(
         homeserver: Endpoint, adminAPI: Endpoint? = nil, bot: Bot = Bot(), notices: Notices = Notices(),
-        storage: Storage = Storage(), metrics: Metrics = Metrics(), diagnostics: Diagnostics = Diagnostics()
+        storage: Storage = Storage(), metrics: Metrics = Metrics(), diagnostics: Diagnostics = Diagnostics(),
+        probes: Probes = Probes()
     ) {
         self.homeserver = homeserver
         self.adminAPI =
@@ -35,6 +38,7 @@ public struct FedBotConfig: Sendable, Equatable {
         self.storage = storage
         self.metrics = metrics
         self.diagnostics = diagnostics
+        self.probes = probes
     }
 
     /// `homeserver.*` and `admin_api.*`: a base URL and the token sent to it.

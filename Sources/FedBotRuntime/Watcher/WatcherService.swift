@@ -32,6 +32,8 @@ public final class WatcherService: Service, Sendable {
     let metrics: FedBotMetrics?
     /// Which destinations had recent traffic (for the cut-off check); nil turns the check off.
     public let activity: ActivityTracker?
+    /// Active probes (`probes.*`): their verdicts join the watcher's incidents; nil when nothing is probed.
+    let probes: ProbeService?
     private let lastPollResult = Mutex<PollReport?>(nil)
     private let noRoomWarned = Mutex(false)
     private let scope = Mutex<String?>(nil)
@@ -45,9 +47,11 @@ public final class WatcherService: Service, Sendable {
     public init(
         store: WatcherStore, rooms: RoomDirectory, admin: SynapseAdminClient, config: FedBotConfig,
         clock: any BotClock, logger: Logger, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50,
-        activity: ActivityTracker? = ActivityTracker(), consistencyEvery: Duration = .seconds(600)
+        activity: ActivityTracker? = ActivityTracker(), consistencyEvery: Duration = .seconds(600),
+        probes: ProbeService? = nil
     ) {
         self.consistencyEvery = consistencyEvery
+        self.probes = probes
         self.watcherStore = store
         self.rooms = rooms
         self.clock = clock
@@ -63,6 +67,8 @@ public final class WatcherService: Service, Sendable {
             prefix: config.bot.prefix)
         self.interval = notices.interval
         self.roomLookupsPerPoll = roomLookupsPerPoll
+        let wakeup = self.wakeup
+        probes?.whenChanged { wakeup.signal() }
     }
 
     /// What one poll did (for logs, metrics and benchmarks).
@@ -166,11 +172,12 @@ public final class WatcherService: Service, Sendable {
         let observation = PollObservation(
             now: now, failing: Array(failing.values), total: scan.index.total, sharedRooms: sharedRooms,
             activeDestinations: activity?.activeDestinations, cleared: cleared,
-            activeFailing: activity?.active(among: failing.keys))
+            activeFailing: activity?.active(among: failing.keys), probes: probes?.observation())
         let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
         let scope = try await noticeScope(state)
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms, scope: scope) }
         try await watcherStore.commit(next, messages: messages, now: now)
+        await autoReset(WatcherMachine.autoResets(before: state, after: next))
         let report = PollReport(
             failing: failing.count, total: scan.index.total, requests: requests, notices: actions.count,
             duration: ContinuousClock.now - started, fullScanReason: scan.fullScanReason)

@@ -21,6 +21,7 @@ extension ReplyRendering {
                     • !fed unmute — notices for a server again
                     • !fed incidents — open incidents, oldest first
                     • !fed check — diagnose federation with a server from my host
+                    • !fed probes — the actively probed servers, last result and latency
                     Details: !fed help COMMAND. SERVER can be example.org, a user ID or a matrix.to link.
                     """)
             #expect(
@@ -35,6 +36,7 @@ extension ReplyRendering {
                     + "<li><code>!fed unmute</code> — notices for a server again</li>"
                     + "<li><code>!fed incidents</code> — open incidents, oldest first</li>"
                     + "<li><code>!fed check</code> — diagnose federation with a server from my host</li>"
+                    + "<li><code>!fed probes</code> — the actively probed servers, last result and latency</li>"
                     + "</ul><p>Details: <code>!fed help COMMAND</code>. SERVER can be example.org, a user ID or a matrix.to link.</p>"
             )
             // Without the watcher: only the commands that work.

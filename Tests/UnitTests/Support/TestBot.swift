@@ -14,6 +14,8 @@ struct TestBot: Sendable {
     let clock: ManualClock
     var config: FedBotConfig
     let directory: String
+    /// Replaces the check engine for `probes.*`.
+    var prober: (any FederationProbing)?
 
     init(operators: [UserID] = [Fixture.Lab.alice], clock: ManualClock = ManualClock()) throws {
         self.clock = clock
@@ -49,7 +51,7 @@ struct TestBot: Sendable {
 
     /// Builds and starts the bot's services.
     func start() throws -> RunningBot {
-        try RunningBot.start(config: config, logger: logger, transport: homeserver, clock: clock)
+        try RunningBot.start(config: config, logger: logger, transport: homeserver, clock: clock, prober: prober)
     }
 
     /// Starts the bot and waits until its first sync is stored.
