@@ -171,7 +171,7 @@ struct ConfigBuilder {
             return text
         }
         if let path = document.string("diagnostics.ca_file", expected: "a file path") {
-            let absolute = ConfigFiles.absolutePath(path, relativeTo: currentDirectory)
+            let absolute = ConfigFiles.absolutePath(path, relativeTo: baseDirectory)
             if path.isEmpty || !FileManager.default.isReadableFile(atPath: absolute) {
                 document.addProblem(
                     "diagnostics.ca_file: cannot read \(String(reflecting: absolute)) (a PEM file of CA certificates)")
