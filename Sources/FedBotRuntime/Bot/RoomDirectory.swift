@@ -97,7 +97,7 @@ public actor RoomDirectory {
             if let pinned = aliasesToIDs[alias.rawValue], pinned != id { return }
             aliasesToIDs[alias.rawValue] = id
         }
-        if resolved[id, default: []].insert(role).inserted, role == .admin { adminRoomsChanged.signal() }
+        if resolved[id, default: []].insert(role).inserted { adminRoomsChanged.signal() }
     }
 
     /// Runs `operation` (a sync long-poll) unless the admin rooms change from `current` first: then cancels
@@ -110,7 +110,7 @@ public actor RoomDirectory {
             group.addTask { try await operation() }
             group.addTask { [adminRoomsChanged] in
                 while !Task.isCancelled {
-                    if await self.adminRoomIDs != current { return nil }
+                    if await self.syncedRoomIDs != current { return nil }
                     await adminRoomsChanged.wait(timeout: .seconds(3600))
                 }
                 return nil
@@ -118,6 +118,12 @@ public actor RoomDirectory {
             defer { group.cancelAll() }
             return try await group.next() ?? nil
         }
+    }
+
+    /// Room IDs the sync filter lets through: the admin rooms (commands) and the notice rooms (reactions
+    /// on notices).
+    public var syncedRoomIDs: Set<RoomID> {
+        Set(resolved.keys)
     }
 
     /// Room IDs where commands are accepted.
