@@ -48,6 +48,7 @@ public func buildServices(
         watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: { clock.now }), logger: logger,
         now: { clock.now })
     executorWithOutbox.outbox = outbox
+    executorWithOutbox.pause = { try? await clock.sleep(for: $0) }
     let executor = executorWithOutbox
     let session = BotSession(
         startup: BotStartup(
