@@ -1,0 +1,120 @@
+import FedBotCore
+import FedBotLab
+import FedBotModels
+import FedBotRuntime
+import Foundation
+import MatrixClient
+import Testing
+
+/// Issue 15's checks: reactions on a real failure notice work as buttons, for alice (an operator) and
+/// not for mallory (power level 0).
+@Suite("Reactions as buttons", .serialized)
+struct ReactionTests {
+    /// The bot's answers in the thread of `notice`, oldest first.
+    static func thread(_ harness: BotHarness, of notice: String) async throws -> [ClientEvent] {
+        try await WatcherTests.threadReplies(harness, to: notice).filter { $0.sender == harness.botUser }.reversed()
+    }
+
+    /// Waits (bounded) until the notice's thread has `count` answers from the bot.
+    static func waitForThread(_ harness: BotHarness, of notice: String, count: Int) async throws -> [ClientEvent] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        var found: [ClientEvent] = []
+        while ContinuousClock.now < deadline {
+            found = try await thread(harness, of: notice)
+            if found.count >= count { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return found
+    }
+
+    static func react(_ user: MatrixUser, _ room: String, _ key: String, on event: String) async throws {
+        try await user.send(
+            room,
+            .object([
+                "m.relates_to": .object([
+                    "rel_type": .string("m.annotation"), "event_id": .string(event), "key": .string(key),
+                ])
+            ]), type: "m.reaction")
+    }
+
+    @Test(
+        "B stopped: the notice carries 🔁 👀 🔇; mallory's 🔁 changes nothing; alice's 👀, 🔇 and 🔁 act and answer in the thread; the recovery still edits the notice"
+    )
+    func buttonsOnARealNotice() async throws {
+        try await Lab.with(LabOptions()) { lab in
+            let harness = try await BotHarness.make(lab: lab, noticeInterval: "1s")
+            defer { harness.cleanUp() }
+            // mallory may read the notice room but has no power there.
+            try await harness.alice.invite(harness.noticeRoom, lab.info.users.mallory.userID)
+            try await harness.mallory.join(harness.noticeRoom)
+            let transport = CountingTransport()
+            let bot = try await harness.startInProcess(transport: transport)
+            let b = lab.info.b.serverName
+            try await lab.stopB()
+            _ = try await lab.traffic()
+            #expect(try await lab.waitFailing(timeout: .seconds(60)).failing)
+            let notices = try await WatcherTests.waitFor(harness) { !$0.isEmpty }
+            let notice = try #require(notices.first?.eventID)
+
+            // The bot's own buttons, each once.
+            var buttons: [String] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                buttons = try await harness.alice.messages(harness.noticeRoom, limit: 200).filter {
+                    $0.type == "m.reaction" && $0.sender == harness.botUser
+                        && $0.content["m.relates_to"]?["event_id"]?.string == notice
+                }.compactMap { $0.content["m.relates_to"]?["key"]?.string }
+                if buttons.count >= 3 { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(buttons.sorted() == ["🔁", "👀", "🔇"].sorted())
+
+            // mallory: one refusal in the thread, nothing sent to the admin API but the watcher's reads.
+            let adminWritesBefore = transport.paths.filter { $0.hasPrefix("POST") && $0.contains("/_synapse/admin") }
+            try await Self.react(harness.mallory, harness.noticeRoom, "🔁", on: notice)
+            try await Self.react(harness.mallory, harness.noticeRoom, "🔇", on: notice)
+            let refusal = try await Self.waitForThread(harness, of: notice, count: 1)
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await Self.thread(harness, of: notice).count == 1, "one refusal for two reactions")
+            #expect(refusal.first?.content["body"]?.string?.hasPrefix("⛔ Only the bot's operators") == true)
+            #expect(
+                transport.paths.filter { $0.hasPrefix("POST") && $0.contains("/_synapse/admin") }
+                    == adminWritesBefore)
+
+            // alice: 👀, then 🔇: recorded in the incident, answered in the thread.
+            try await Self.react(harness.alice, harness.noticeRoom, "👀", on: notice)
+            let acknowledged = try await Self.waitForThread(harness, of: notice, count: 2)
+            #expect(
+                acknowledged.last?.content["body"]?.string?.hasPrefix(
+                    "👀 \(b) acknowledged by @alice") == true)
+            try await Self.react(harness.alice, harness.noticeRoom, "🔇", on: notice)
+            let muted = try await Self.waitForThread(harness, of: notice, count: 3)
+            #expect(muted.last?.content["body"]?.string?.hasPrefix("🔇 \(b) muted by @alice") == true)
+            let incidents = try await harness.alice.say(harness.adminRoom, "!fed incidents")
+            let listed = try await harness.alice.waitForReplies(
+                to: incidents, from: harness.botUser, in: harness.adminRoom)
+            let text = listed.first?.content["body"]?.string ?? ""
+            #expect(text.contains("muted until it recovers by @alice"))
+            #expect(text.contains("👀 acknowledged by @alice"))
+
+            // B back, alice taps 🔁: reset, answered in the thread, then the follow-up there too.
+            try await lab.startB()
+            try await Self.react(harness.alice, harness.noticeRoom, "🔁", on: notice)
+            let reset = try await Self.waitForThread(harness, of: notice, count: 5)
+            let bodies = reset.compactMap { $0.content["body"]?.string }
+            #expect(bodies.contains { $0.hasPrefix("🔁 \(b) reset by @alice") })
+            #expect(bodies.contains { $0.hasPrefix("✅ \(b): no failure since the reset") })
+
+            // Muted until recovered: the recovery still edits the notice.
+            let editDeadline = ContinuousClock.now + .seconds(150)
+            var edits: [ClientEvent] = []
+            while ContinuousClock.now < editDeadline {
+                edits = try await WatcherTests.edits(harness, of: notice)
+                if !edits.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(edits.first?.content["m.new_content"]?["body"]?.string?.hasPrefix("✅ \(b) recovered after") == true)
+            await bot.stop()
+        }
+    }
+}
