@@ -12,7 +12,7 @@ import Testing
 struct ReactionTests {
     /// The bot's answers in the thread of `notice`, oldest first.
     static func thread(_ harness: BotHarness, of notice: String) async throws -> [ClientEvent] {
-        try await WatcherTests.threadReplies(harness, to: notice).filter { $0.sender == harness.botUser }.reversed()
+        try await WatcherTests.threadReplies(harness, to: notice).filter { $0.sender == harness.botUser }
     }
 
     /// Waits (bounded) until the notice's thread has `count` answers from the bot.
@@ -84,12 +84,12 @@ struct ReactionTests {
             // alice: 👀, then 🔇: recorded in the incident, answered in the thread.
             try await Self.react(harness.alice, harness.noticeRoom, "👀", on: notice)
             let acknowledged = try await Self.waitForThread(harness, of: notice, count: 2)
-            #expect(
-                acknowledged.last?.content["body"]?.string?.hasPrefix(
-                    "👀 \(b) acknowledged by @alice") == true)
+            let afterAck = acknowledged.compactMap { $0.content["body"]?.string }
+            #expect(afterAck.contains { $0.hasPrefix("👀 \(b) acknowledged by @alice") }, "\(afterAck)")
             try await Self.react(harness.alice, harness.noticeRoom, "🔇", on: notice)
             let muted = try await Self.waitForThread(harness, of: notice, count: 3)
-            #expect(muted.last?.content["body"]?.string?.hasPrefix("🔇 \(b) muted by @alice") == true)
+            let afterMute = muted.compactMap { $0.content["body"]?.string }
+            #expect(afterMute.contains { $0.hasPrefix("🔇 \(b) muted by @alice") }, "\(afterMute)")
             let incidents = try await harness.alice.say(harness.adminRoom, "!fed incidents")
             let listed = try await harness.alice.waitForReplies(
                 to: incidents, from: harness.botUser, in: harness.adminRoom)
@@ -100,11 +100,19 @@ struct ReactionTests {
             // B back, alice taps 🔁: reset, answered in the thread, then the follow-up there too.
             try await lab.startB()
             try await Self.react(harness.alice, harness.noticeRoom, "🔁", on: notice)
-            let reset = try await Self.waitForThread(harness, of: notice, count: 5)
+            // Refusal, 👀, 🔇, the reset, its re-check and the recovery (muted until recovered: still said).
+            let reset = try await Self.waitForThread(harness, of: notice, count: 6)
             let bodies = reset.compactMap { $0.content["body"]?.string }
-            #expect(bodies.contains { $0.hasPrefix("🔁 \(b) reset by @alice") })
-            #expect(bodies.contains { $0.hasPrefix("✅ \(b): no failure since the reset") })
+            #expect(bodies.contains { $0.hasPrefix("🔁 \(b) reset by @alice") }, "\(bodies)")
+            // The re-check a few seconds later (B may still be starting: healthy or still failing).
+            #expect(
+                bodies.contains {
+                    $0.hasPrefix("✅ \(b): no failure since the reset") || $0.contains("still failing")
+                        || $0.contains("failed again")
+                },
+                "\(bodies)")
 
+            #expect(bodies.contains { $0.hasPrefix("✅ \(b) recovered after") }, "\(bodies)")
             // Muted until recovered: the recovery still edits the notice.
             let editDeadline = ContinuousClock.now + .seconds(150)
             var edits: [ClientEvent] = []
@@ -115,6 +123,34 @@ struct ReactionTests {
             }
             #expect(edits.first?.content["m.new_content"]?["body"]?.string?.hasPrefix("✅ \(b) recovered after") == true)
             await bot.stop()
+        }
+    }
+
+    @Test("a bot killed with SIGKILL right after a reaction arrives handles it once after a restart")
+    func crashAfterReaction() async throws {
+        try await Lab.with(LabOptions()) { lab in
+            let harness = try await BotHarness.make(lab: lab, noticeInterval: "1s")
+            defer { harness.cleanUp() }
+            let first = try harness.spawn(environment: ["FEDBOT_TEST_CRASH_AT": "after-record"])
+            try await harness.waitUntilReady()
+            try await lab.stopB()
+            _ = try await lab.traffic()
+            #expect(try await lab.waitFailing(timeout: .seconds(60)).failing)
+            let notices = try await WatcherTests.waitFor(harness) { !$0.isEmpty }
+            let notice = try #require(notices.first?.eventID)
+            try await Self.react(harness.alice, harness.noticeRoom, "👀", on: notice)
+            let status = await first.waitForExit(timeout: .seconds(30))
+            #expect(status == 9 || first.process.terminationReason == .uncaughtSignal, "\(first.text)")
+            #expect(first.text.contains("test crash at after-record"))
+
+            let second = try harness.spawn()
+            let answers = try await Self.waitForThread(harness, of: notice, count: 1)
+            try await Task.sleep(for: .seconds(3))
+            let all = try await Self.thread(harness, of: notice).compactMap { $0.content["body"]?.string }
+            #expect(all.count == 1, "\(all)")
+            #expect(answers.first?.content["body"]?.string?.contains("acknowledged by @alice") == true)
+            second.signal(SIGTERM)
+            #expect(await second.waitForExit() == 0)
         }
     }
 }
