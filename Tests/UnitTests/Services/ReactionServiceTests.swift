@@ -221,4 +221,40 @@ import Testing
         #expect(await second.stop() == nil)
         #expect(test.sentTransactions == ["fedbot.reply.$react-crash"])
     }
+
+    @Test("buttons on a notice whose incident is over are answered once, with when it recovered")
+    func over() async throws {
+        let test = try Self.makeBot()
+        defer { test.cleanUp() }
+        try test.scriptStartUp()
+        try await Self.prepareNotice(test, servers: [Fixture.Lab.remote])
+        // The incident ended: the watcher dropped the notice and remembers when it closed.
+        let store = try test.openStore()
+        var state = try await store.watcherState()
+        state.incidents = [:]
+        state.notices = [:]
+        state.closedNotices = ["failure-1": Timestamp(milliseconds: 1_796_430_000_000)]
+        try await store.commitWatcher(state, messages: [], now: test.clock.now.milliseconds)
+        test.homeserver.on(.put, "/send/", repeating: try Fixture.response("send"))
+        let bot = try await test.startReady()
+        let ts = test.clock.now.milliseconds + 1000
+        test.homeserver.on(
+            .get, "/sync",
+            Self.syncWithReactions(
+                [
+                    ("🔁", Fixture.Lab.alice.rawValue, "$r-1", Self.notice),
+                    ("🔇", Fixture.Lab.alice.rawValue, "$r-2", Self.notice),
+                ], at: ts, batch: "s30"))
+        try await eventually("both are handled") {
+            let position = try await store.value(BotStore.Key.nextBatch)
+            let pending = try await store.pendingCommands()
+            return position == "s30" && pending.isEmpty && test.sentTransactions.count == 1
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let transaction = "fedbot.over.\(NoticeOutbox.postTransaction("failure-1", room: Fixture.Lab.adminRoom))"
+        #expect(test.sentTransactions == [transaction])
+        #expect(sent(test, transaction)?["body"] == .string("ℹ️ This incident is over (recovered 00:20 UTC)."))
+        #expect(test.homeserver.requests(.post, "/reset_connection").isEmpty)
+        #expect(await bot.stop() == nil)
+    }
 }
