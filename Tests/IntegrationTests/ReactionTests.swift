@@ -153,4 +153,37 @@ struct ReactionTests {
             #expect(await second.waitForExit() == 0)
         }
     }
+
+    @Test("`reset --failing` of 7 asks first; another operator's ✅ does not confirm, the requester's does")
+    func bulkResetConfirmation() async throws {
+        try await Lab.with(LabOptions(synthetic: 10, syntheticFailing: 7)) { lab in
+            let users = lab.info.users
+            let harness = try await BotHarness.make(lab: lab, operators: [users.alice.userID, users.mallory.userID])
+            defer { harness.cleanUp() }
+            let bot = try await harness.startInProcess()
+            try await harness.waitUntilReady()
+            let ask = try await harness.alice.say(harness.adminRoom, "!fed reset --failing")
+            let prompts = try await harness.alice.waitForReplies(
+                to: ask, from: harness.botUser, in: harness.adminRoom)
+            let prompt = try #require(prompts.first)
+            #expect(
+                prompt.content["body"]?.string
+                    == "Reset 7 servers? React ✅ within 2 minutes (only \(users.alice.userID)'s ✅ counts).")
+            let promptID = try #require(prompt.eventID)
+
+            try await Self.react(harness.mallory, harness.adminRoom, "✅", on: promptID)
+            try await Task.sleep(for: .seconds(3))
+            #expect(
+                try await harness.alice.replies(to: promptID, from: harness.botUser, in: harness.adminRoom).isEmpty,
+                "mallory's ✅ confirms nothing")
+
+            try await Self.react(harness.alice, harness.adminRoom, "✅", on: promptID)
+            let summary = try await harness.alice.waitForReplies(
+                to: promptID, from: harness.botUser, in: harness.adminRoom, settle: .seconds(2))
+            #expect(summary.count == 1)
+            let body = summary.first?.content["body"]?.string ?? ""
+            #expect(body.hasPrefix("🔁 Reset 7 servers by \(users.alice.userID): "), "\(body)")
+            await bot.stop()
+        }
+    }
 }
