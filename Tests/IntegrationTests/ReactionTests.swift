@@ -186,4 +186,39 @@ struct ReactionTests {
             await bot.stop()
         }
     }
+
+    @Test("reminders every 2 s for a real failure stop after alice's 👀")
+    func acknowledgeStopsReminders() async throws {
+        try await Lab.with(LabOptions()) { lab in
+            let harness = try await BotHarness.make(
+                lab: lab, noticeInterval: "1s", noticeOptions: "  remind_every: 2s\n")
+            defer { harness.cleanUp() }
+            let bot = try await harness.startInProcess()
+            try await lab.stopB()
+            _ = try await lab.traffic()
+            #expect(try await lab.waitFailing(timeout: .seconds(60)).failing)
+            let notices = try await WatcherTests.waitFor(harness) { !$0.isEmpty }
+            let notice = try #require(notices.first?.eventID)
+            let reminded = try await Self.waitForThread(harness, of: notice, count: 1)
+            #expect(reminded.first?.content["body"]?.string?.hasPrefix("⏰ ") == true, "reminders come")
+
+            try await Self.react(harness.alice, harness.noticeRoom, "👀", on: notice)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var answered = false
+            while !answered, ContinuousClock.now < deadline {
+                answered = try await Self.thread(harness, of: notice).contains {
+                    $0.content["body"]?.string?.hasPrefix("👀 ") == true
+                }
+                if !answered { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(answered)
+            // A poll already under way may still remind once; after that, none for three intervals.
+            try await Task.sleep(for: .seconds(2))
+            let before = try await Self.thread(harness, of: notice).count
+            try await Task.sleep(for: .seconds(6))
+            let after = try await Self.thread(harness, of: notice)
+            #expect(after.count == before, "\(after.compactMap { $0.content["body"]?.string })")
+            await bot.stop()
+        }
+    }
 }
