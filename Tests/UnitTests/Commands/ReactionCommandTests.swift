@@ -92,7 +92,11 @@ import Testing
             IncidentSummary(
                 server: "b.example", since: WatcherFixture.at(1), announced: true,
                 acknowledged: (by: "@alice:example.org", at: WatcherFixture.at(42))),
+            IncidentSummary(
+                server: "c.example", since: WatcherFixture.at(2), announced: true, mutedUntil: WatcherFixture.at(120),
+                mutedBy: "@carol:example.org"),
         ]).render(context)
+        #expect(reply.plain.contains("(muted until 11:00 UTC by @carol:example.org)"))
         #expect(
             reply.plain.contains(
                 "a.example — failing for 1h 40m, since 09:00 UTC (muted until it recovers by @bob:example.org)"))

@@ -73,7 +73,7 @@ public struct IncidentsReply: RenderableReply {
             if incident.mutedUntilRecovered {
                 line = line + " (muted until it recovers" + by(incident.mutedBy) + ")"
             } else if let until = incident.mutedUntil, until > context.now {
-                line = line + " (muted" + by(incident.mutedBy) + " until \(TimeText.short(until, now: context.now)))"
+                line = line + " (muted until \(TimeText.short(until, now: context.now))" + by(incident.mutedBy) + ")"
             } else if !incident.announced {
                 line = line + " (not announced yet)"
             }
