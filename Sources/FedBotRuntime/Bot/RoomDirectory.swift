@@ -63,7 +63,8 @@ public actor RoomDirectory {
             let target = pinnedReference(reference)
             let id = try await matrix.join(target)
             record(reference, id: id, role: role)
-            joinedIDs.insert(id)
+            // A notice room joined now lets its reactions through: the sync filter follows.
+            if joinedIDs.insert(id).inserted, role == .notices { adminRoomsChanged.signal() }
             pendingJoins.remove(index)
             logger.info(
                 "Joined room",
@@ -97,7 +98,7 @@ public actor RoomDirectory {
             if let pinned = aliasesToIDs[alias.rawValue], pinned != id { return }
             aliasesToIDs[alias.rawValue] = id
         }
-        if resolved[id, default: []].insert(role).inserted { adminRoomsChanged.signal() }
+        if resolved[id, default: []].insert(role).inserted, role == .admin { adminRoomsChanged.signal() }
     }
 
     /// Runs `operation` (a sync long-poll) unless the admin rooms change from `current` first: then cancels
@@ -123,7 +124,7 @@ public actor RoomDirectory {
     /// Room IDs the sync filter lets through: the admin rooms (commands) and the notice rooms (reactions
     /// on notices).
     public var syncedRoomIDs: Set<RoomID> {
-        Set(resolved.keys)
+        adminRoomIDs.union(noticeRoomIDs)
     }
 
     /// Room IDs where commands are accepted.
@@ -174,7 +175,10 @@ public actor RoomDirectory {
         for (index, (reference, _)) in configured.enumerated() where pinnedReference(reference) == .id(roomID) {
             pendingJoins.remove(index)
         }
-        if resolved[roomID] != nil { joinedIDs.insert(roomID) }
+        if resolved[roomID] != nil, joinedIDs.insert(roomID).inserted, resolved[roomID]?.contains(.notices) == true {
+            // A notice room joined after an invite lets its reactions through: the sync filter follows.
+            adminRoomsChanged.signal()
+        }
     }
 
     /// Logs, once per room, that an admin room is encrypted.
