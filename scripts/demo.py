@@ -3,7 +3,8 @@
 Usage (scripts/demo calls these):
   demo.py setup DIR            register the bot account, create the rooms, write DIR/fedbot.yaml
   demo.py wait-ready DIR       wait until the bot has joined both rooms
-  demo.py wait-notice DIR      wait for the first failure notice in the notice room, print it
+  demo.py wait-notice DIR      wait for the first failure notice in the notice room and the bot's
+                               reaction buttons on it (🔁 👀 🔇), print both
   demo.py ask DIR TEXT         send TEXT as alice in the admin room, wait for the bot's reply,
                                print it
   demo.py instructions DIR     print how to log in and what to type
@@ -201,14 +202,29 @@ def wait_notice(d: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
     base, token = lab["a"]["client_url"], lab["users"]["alice"]["access_token"]
 
-    def notice() -> str | None:
+    def notice() -> Json | None:
         for event in messages(base, token, demo["notice_room"]):
             content = event.get("content", {})
             if event.get("sender") == demo["bot"] and "unreachable" in content.get("body", ""):
-                return str(content["body"])
+                return event
         return None
 
-    print(wait("the failure notice", notice))
+    found = wait("the failure notice", notice)
+    print(found["content"]["body"])
+
+    def buttons() -> list[str] | None:
+        keys = [
+            e["content"]["m.relates_to"].get("key", "")
+            for e in messages(base, token, demo["notice_room"])
+            if e.get("type") == "m.reaction"
+            and e.get("sender") == demo["bot"]
+            and e.get("content", {}).get("m.relates_to", {}).get("event_id") == found["event_id"]
+        ]
+        return keys if len(keys) >= 3 else None
+
+    keys = wait("the bot's reaction buttons on the notice", buttons)
+    order = {"🔁": 0, "👀": 1, "🔇": 2}
+    print("buttons: " + " ".join(sorted(keys, key=lambda k: order.get(k, 9))))
 
 
 def ask(d: str, text: str) -> None:
@@ -244,6 +260,8 @@ def instructions(d: str) -> None:
   Try:   !fed list    !fed show {b}    !fed help
   B ({b}) is stopped, so federation with it fails: !fed check {b} says why. Bring it back with
          scripts/lab start-b --dir {d}     and then type   !fed reset {b}
+         or react 🔁 to reset on the notice in "fedbot notices" (👀 acknowledges, 🔇 mutes it until
+         it recovers; the answers go in the notice's thread)
   Metrics: http://127.0.0.1:{demo["metrics_port"]}/metrics   Log: {os.path.join(d, "fedbot.log")}
 
   Press Ctrl-C to stop everything.

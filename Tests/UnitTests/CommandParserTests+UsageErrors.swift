@@ -47,8 +47,8 @@ extension CommandParserTests {
             .rooms),
         Refused("!fed show", "SERVER is missing. Usage: `!fed show SERVER`", .show),
         Refused("!fed rooms", "SERVER is missing. Usage: `!fed rooms SERVER [--limit N] [--page N]`", .rooms),
-        Refused("!fed reset", "SERVER is missing. Usage: `!fed reset SERVER`", .reset),
-        Refused("!fed mute", "SERVER is missing. Usage: `!fed mute SERVER [DURATION]`", .mute),
+        Refused("!fed reset", "SERVER is missing. Usage: `!fed reset SERVER | --failing [GLOB]`", .reset),
+        Refused("!fed mute", "SERVER is missing. Usage: `!fed mute SERVER [DURATION|until-recovered]`", .mute),
         Refused(
             "!fed show not_a_server",
             "\"not_a_server\" is not a server name like example.org or example.org:8448 (a user ID, room alias, URL or matrix.to link works too). Usage: `!fed show SERVER`",
@@ -59,7 +59,7 @@ extension CommandParserTests {
             .show),
         Refused(
             "!fed reset example.org:99999",
-            "\"example.org:99999\" is not a server name like example.org or example.org:8448 (a user ID, room alias, URL or matrix.to link works too). Usage: `!fed reset SERVER`",
+            "\"example.org:99999\" is not a server name like example.org or example.org:8448 (a user ID, room alias, URL or matrix.to link works too). Usage: `!fed reset SERVER | --failing [GLOB]`",
             .reset),
         Refused("!fed list --limt 5", "unknown option --limt, did you mean --limit? Usage: \(listUsage)", .list),
         Refused("!fed list --dsc", "unknown option --dsc, did you mean --desc? Usage: \(listUsage)", .list),
@@ -100,18 +100,20 @@ extension CommandParserTests {
         Refused("!fed help lst", "I don't know \"lst\". Did you mean `!fed list`? (`!fed help` lists all)"),
         Refused(
             "!fed mute example.org 2 hours",
-            "expected a duration like 30s, 10m, 2h or 1d, got \"2\" (add a unit: ms, s, m, h, d or w). Usage: `!fed mute SERVER [DURATION]`",
+            "expected a duration like 30s, 10m, 2h or 1d, got \"2\" (add a unit: ms, s, m, h, d or w). Usage: `!fed mute SERVER [DURATION|until-recovered]`",
             .mute),
         Refused(
             "!fed mute example.org 1.5h",
-            "expected a duration like 30s, 10m, 2h or 1d, got \"1.5h\" (no fractions: write 1h30m or 1500ms). Usage: `!fed mute SERVER [DURATION]`",
+            "expected a duration like 30s, 10m, 2h or 1d, got \"1.5h\" (no fractions: write 1h30m or 1500ms). Usage: `!fed mute SERVER [DURATION|until-recovered]`",
             .mute),
         Refused(
             "!fed mute example.org \"2 hours\"",
-            "expected a duration like 30s, 10m, 2h or 1d, got \"2 hours\". Usage: `!fed mute SERVER [DURATION]`", .mute),
+            "expected a duration like 30s, 10m, 2h or 1d, got \"2 hours\". Usage: `!fed mute SERVER [DURATION|until-recovered]`",
+            .mute),
         Refused(
             "!fed mute example.org 0",
-            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION]`", .mute
+            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION|until-recovered]`",
+            .mute
         ),
         // A huge word is quoted in part, so that the reply still fits in one event (over 4 KiB, the whole
         // command is too long: `CommandStorageTests`).
@@ -126,11 +128,13 @@ extension CommandParserTests {
         // A mute of Int64.max ms once trapped in `now + duration`, on every restart (the command stayed pending).
         Refused(
             "!fed mute example.org 9223372036854775807ms",
-            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION]`", .mute
+            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION|until-recovered]`",
+            .mute
         ),
         Refused(
             "!fed mute example.org 366d",
-            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION]`", .mute
+            "a mute needs a duration above 0 and up to 365d, like 2h or 7d. Usage: `!fed mute SERVER [DURATION|until-recovered]`",
+            .mute
         ),
         Refused("!fed show \"example.org", "a quote is not closed"),
     ]

@@ -33,6 +33,7 @@ struct WatcherRun {
     var state = WatcherState()
     var policy: WatcherPolicy
     var mutes: [String: Timestamp] = [:]
+    var silences = IncidentSilences()
     /// Every action of every poll, in order.
     var log: [NoticeAction] = []
 
@@ -50,7 +51,8 @@ struct WatcherRun {
         let observation = PollObservation(
             now: now, failing: failing, total: failing.count + 100, sharedRooms: rooms, activeDestinations: active,
             cleared: Dictionary(cleared.map { ($0.destination, $0) }) { first, _ in first }, probes: probes)
-        let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
+        let (next, actions) = WatcherMachine.step(
+            state, observation, policy: policy, mutes: mutes, silences: silences)
         state = next
         log += actions
         return actions

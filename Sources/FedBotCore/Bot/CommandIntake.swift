@@ -11,13 +11,19 @@ public struct CommandIntake: Sendable {
     public var notBefore: Int64
     /// `bot.max_command_age`.
     public var maxAge: Duration
+    /// Room IDs where button reactions are accepted: the admin rooms and the notice rooms.
+    public var reactionRooms: Set<RoomID>
 
-    public init(botUser: String, prefix: String, adminRooms: Set<RoomID>, notBefore: Int64, maxAge: Duration) {
+    public init(
+        botUser: String, prefix: String, adminRooms: Set<RoomID>, notBefore: Int64, maxAge: Duration,
+        noticeRooms: Set<RoomID> = []
+    ) {
         self.botUser = botUser
         self.prefix = prefix
         self.adminRooms = adminRooms
         self.notBefore = notBefore
         self.maxAge = maxAge
+        self.reactionRooms = adminRooms.union(noticeRooms)
     }
 
     /// Why an event is not a command.
@@ -39,6 +45,7 @@ public struct CommandIntake: Sendable {
     }
 
     public func classify(_ event: ClientEvent, in roomID: RoomID, now: Int64) -> Decision {
+        if event.type == "m.reaction" { return classifyReaction(event, in: roomID, now: now) }
         guard adminRooms.contains(roomID) else { return .ignore(.notAdminRoom) }
         guard event.type == "m.room.message", !event.isState else { return .ignore(.notMessage) }
         guard event.sender != botUser else { return .ignore(.ownEvent) }
@@ -87,6 +94,44 @@ extension CommandIntake {
         var result = command
         result.body = found.forStorage(keepingBody: true).body
         return result
+    }
+
+    /// A reaction is a command when it uses one of the bot's keys (🔁 👀 🔇 ✅) in an admin or notice room,
+    /// under the same rules of sender and age as a message. Which event it points at is looked up by the
+    /// worker: only the bot's own notices and prompts count.
+    func classifyReaction(_ event: ClientEvent, in roomID: RoomID, now: Int64) -> Decision {
+        guard reactionRooms.contains(roomID) else { return .ignore(.notAdminRoom) }
+        guard !event.isState else { return .ignore(.notMessage) }
+        guard event.sender != botUser else { return .ignore(.ownEvent) }
+        let relation = event.content["m.relates_to"]
+        guard relation?["rel_type"]?.string == "m.annotation", let key = relation?["key"]?.string,
+            let target = relation?["event_id"]?.string.flatMap(EventID.init)
+        else { return .ignore(.malformed) }
+        guard NoticeButton.isKnown(key) else { return .ignore(.notCommand) }
+        guard let eventID = event.eventID.flatMap(EventID.init), let ts = event.originServerTs,
+            let sender = UserID(event.sender)
+        else {
+            return .ignore(.malformed)
+        }
+        guard ts >= notBefore else { return .ignore(.beforeFirstSync) }
+        guard now - ts <= maxAge.wholeMilliseconds else { return .ignore(.tooOld) }
+        return .command(
+            StoredCommand(
+                eventID: eventID, roomID: roomID, sender: sender, body: "", threadRoot: target, originTs: ts,
+                receivedAt: now, reaction: StoredReaction(key: NoticeButton.normalized(key), target: target)))
+    }
+}
+
+/// A button reaction recorded as a command: its key and the event it reacts to (also its `threadRoot`:
+/// the answers to a button go in the notice's thread).
+public struct StoredReaction: Sendable, Equatable {
+    /// The key without emoji presentation selectors.
+    public var key: String
+    public var target: EventID
+
+    public init(key: String, target: EventID) {
+        self.key = key
+        self.target = target
     }
 }
 
@@ -159,11 +204,14 @@ public struct StoredCommand: Sendable, Equatable {
     public var threadRoot: EventID?
     public var originTs: Int64
     public var receivedAt: Int64
+    /// Set for a button reaction (its body is empty).
+    public var reaction: StoredReaction?
 
     public init(
         eventID: EventID, roomID: RoomID, sender: UserID, body: String, threadRoot: EventID?, originTs: Int64,
-        receivedAt: Int64
+        receivedAt: Int64, reaction: StoredReaction? = nil
     ) {
+        self.reaction = reaction
         self.eventID = eventID
         self.roomID = roomID
         self.sender = sender

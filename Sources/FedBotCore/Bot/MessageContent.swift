@@ -44,6 +44,15 @@ public enum MessageContent {
         return .object(content)
     }
 
+    /// A reaction (`m.reaction`, `m.annotation`) with `key` on `eventID`.
+    public static func reaction(_ key: String, to eventID: String) -> JSONValue {
+        .object([
+            "m.relates_to": .object([
+                "rel_type": .string("m.annotation"), "event_id": .string(eventID), "key": .string(key),
+            ])
+        ])
+    }
+
     static func base(_ reply: Reply) -> [String: JSONValue] {
         [
             "msgtype": .string("m.notice"),

@@ -28,12 +28,14 @@ public struct CommandSpec: Sendable {
     public let needsWatcher: Bool
     /// What an error reply says could not be done ("Could not show"); the action's server follows.
     let failurePhrase: String
+    /// The arguments as the usage line shows them, when the generated form would mislead (`reset`).
+    let usageArguments: String?
     /// Turns the words after the command word into an action. Options are already taken and checked.
     let action: @Sendable (inout Arguments) throws(CommandError) -> Action
 
     init(
         name: CommandName, positionals: [Positional] = [], options: [OptionSpec] = [], summary: String,
-        details: [String], needsWatcher: Bool = false, failure: String,
+        details: [String], needsWatcher: Bool = false, failure: String, usage: String? = nil,
         action: @escaping @Sendable (inout Arguments) throws(CommandError) -> Action
     ) {
         self.name = name
@@ -43,12 +45,14 @@ public struct CommandSpec: Sendable {
         self.details = details
         self.needsWatcher = needsWatcher
         self.failurePhrase = failure
+        self.usageArguments = usage
         self.action = action
     }
 
     /// Arguments after the command word: `SERVER [--limit N] [--page N]`.
     public var arguments: String {
-        (positionals.map(\.usage) + options.map(\.usage)).joined(separator: " ")
+        if let usageArguments { return usageArguments }
+        return (positionals.map(\.usage) + options.map(\.usage)).joined(separator: " ")
     }
 
     /// `!fed list [failing|healthy|all] …`
@@ -65,7 +69,7 @@ public struct CommandSpec: Sendable {
 extension CommandSpec {
     /// Every command, in the order `help` lists them.
     public static let all: [CommandSpec] = [
-        .help, .list, .show, .rooms, .reset, .status, .mute, .unmute, .incidents, .check, .probes,
+        .help, .list, .show, .rooms, .reset, .status, .mute, .unmute, .incidents, .ack, .check, .probes,
     ]
 
     /// The command called `word` (case-insensitive).

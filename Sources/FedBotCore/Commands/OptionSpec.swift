@@ -33,6 +33,8 @@ public struct OptionSpec: Sendable, Hashable {
     public static let page = OptionSpec("--page", .number(1...Paging.maximumPage))
     /// `--sort name|failure|retry|last-success`.
     public static let sort = OptionSpec("--sort", .choice(ListSort.allCases.map(\.rawValue)))
+    /// `--failing`: every failing destination (`reset`).
+    public static let failing = OptionSpec("--failing", .flag)
     /// `--desc`: reverse the order.
     public static let descending = OptionSpec("--desc", .flag)
 }

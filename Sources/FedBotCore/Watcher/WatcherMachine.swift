@@ -3,11 +3,14 @@ public import FedBotModels
 /// The watcher's decisions, without I/O: from the stored state, what a poll saw and the time, to the new
 /// state and the notices to post. The caller stores both in one transaction.
 public enum WatcherMachine {
-    /// One poll. `mutes` maps servers to the end of their mute.
+    /// One poll. `mutes` maps servers to the end of their mute; `silences` are the acknowledgements and
+    /// mutes that last until an incident ends.
     public static func step(
-        _ state: WatcherState, _ observation: PollObservation, policy: WatcherPolicy, mutes: [String: Timestamp] = [:]
+        _ state: WatcherState, _ observation: PollObservation, policy: WatcherPolicy, mutes: [String: Timestamp] = [:],
+        silences: IncidentSilences = IncidentSilences()
     ) -> (WatcherState, [NoticeAction]) {
         var machine = Step(state: state, observation: observation, policy: policy, mutes: mutes)
+        machine.silences = silences
         machine.run()
         return (machine.state, machine.actions)
     }
@@ -19,6 +22,7 @@ struct Step {
     let policy: WatcherPolicy
     let mutes: [String: Timestamp]
     var actions: [NoticeAction] = []
+    var silences = IncidentSilences()
     let now: Timestamp
 
     init(state: WatcherState, observation: PollObservation, policy: WatcherPolicy, mutes: [String: Timestamp]) {
@@ -79,8 +83,9 @@ struct Step {
     /// Notices that no open incident refers to any more can never be edited again.
     mutating func forgetUnreferencedNotices() {
         let referenced = Set(state.incidents.values.compactMap(\.noticeKey))
-        for key in state.notices.keys where !referenced.contains(key) {
+        for key in state.notices.keys.sorted() where !referenced.contains(key) {
             state.notices[key] = nil
+            state.close(key, at: now)
         }
     }
 
@@ -137,8 +142,9 @@ struct Step {
         for key in touched.keys.sorted() {
             guard let record = state.notices[key] else { continue }
             actions.append(.edit(key: key, revision: "\(nextNumber())", reply: NoticeText.edited(record, now: now)))
+            // A mute until recovery still lets the recovery be announced: that is how it ends.
             for incident in touched[key, default: []].sorted(by: { $0.server < $1.server })
-            where !isMuted(incident.server) {
+            where !isMuted(incident.server) || silences.untilRecovered.contains(incident.server) {
                 actions.append(
                     .threadReply(
                         key: key, replyKey: "\(key).recovered.\(incident.server).\(nextNumber())",
@@ -147,7 +153,10 @@ struct Step {
                                 incident.server, since: incident.since, now: incident.clearedAt ?? now)
                             : NoticeText.delivered(incident.server, since: incident.since, now: now)))
             }
-            if record.isResolved { state.notices[key] = nil }
+            if record.isResolved {
+                state.notices[key] = nil
+                state.close(key, at: record.recovered.values.max() ?? now)
+            }
         }
     }
 
@@ -220,7 +229,8 @@ struct Step {
         var due: [String: [Incident]] = [:]
         for incident in state.incidents.values {
             guard let key = incident.noticeKey, let last = incident.lastNoticeAt, incident.clearedAt == nil,
-                !isMuted(incident.server), now - last >= policy.remindEvery
+                !isMuted(incident.server), !silences.acknowledged.contains(incident.server),
+                now - last >= policy.remindEvery
             else { continue }
             due[key, default: []].append(incident)
         }
@@ -234,5 +244,18 @@ struct Step {
                     reply: NoticeText.reminder(incidents, now: now, policy: policy)))
             for incident in incidents { state.incidents[incident.server]?.lastNoticeAt = now }
         }
+    }
+}
+
+/// Acknowledgements and mutes that last until an incident ends (`ack`, `mute … until-recovered`, 👀, 🔇).
+public struct IncidentSilences: Sendable, Equatable {
+    /// Servers whose open incident was acknowledged: no reminders.
+    public var acknowledged: Set<String>
+    /// Servers muted until they recover: no reminders, but the recovery is announced.
+    public var untilRecovered: Set<String>
+
+    public init(acknowledged: Set<String> = [], untilRecovered: Set<String> = []) {
+        self.acknowledged = acknowledged
+        self.untilRecovered = untilRecovered
     }
 }

@@ -113,6 +113,23 @@ public struct WatcherState: Codable, Equatable, Sendable {
     public var lastPoll: Timestamp?
     /// Counter for notice keys, so that every notice has a unique one.
     public var nextNoticeNumber: Int
+    /// Notices no longer open, with when they closed (the last recovery): a button pressed on one is
+    /// answered "this incident is over". The newest `closedNoticesKept`; nil in states stored before this.
+    public var closedNotices: [String: Timestamp]?
+
+    /// How many closed notices are remembered.
+    public static let closedNoticesKept = 500
+
+    /// Remembers that notice `key` closed at `time`, forgetting the oldest beyond `closedNoticesKept`.
+    mutating func close(_ key: String, at time: Timestamp) {
+        var closed = closedNotices ?? [:]
+        closed[key] = time
+        if closed.count > Self.closedNoticesKept {
+            let oldest = closed.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }
+            for (key, _) in oldest.prefix(closed.count - Self.closedNoticesKept) { closed[key] = nil }
+        }
+        closedNotices = closed
+    }
 
     public init(
         baselineTaken: Bool = false, incidents: [String: Incident] = [:], notices: [String: NoticeRecord] = [:],

@@ -60,6 +60,7 @@ public func buildServices(
         now: { clock.now }, diagnosis: diagnosis)
     executorWithOutbox.outbox = outbox
     executorWithOutbox.probes = probes
+    executorWithOutbox.pause = { try? await clock.sleep(for: $0) }
     let executor = executorWithOutbox
     let session = BotSession(
         startup: BotStartup(

@@ -47,14 +47,15 @@ public struct CommandInbox: Sendable {
 
     /// Marks `command` done with its reply queued (and its follow-up scheduled), then rings the outbox.
     func complete(
-        _ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Timestamp)?, now: Timestamp
+        _ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Timestamp)?, now: Timestamp,
+        extras: CompletionExtras = CompletionExtras()
     )
         async throws
     {
         let record = followUp.map { (json: $0.json, due: $0.due.milliseconds) }
-        try await store.complete(command, reply: reply, followUp: record, now: now.milliseconds)
+        try await store.complete(command, reply: reply, followUp: record, now: now.milliseconds, extras: extras)
         CrashPoint.afterComplete.reached()
-        if reply != nil { outbox.notify() }
+        if reply != nil || !extras.messages.isEmpty { outbox.notify() }
     }
 
     /// When the next follow-up is due, if any.

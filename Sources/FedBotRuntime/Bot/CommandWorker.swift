@@ -24,7 +24,7 @@ public struct CommandWorker: Service {
     let typingAfter: Duration
     /// Wait this long after a reset before re-checking.
     let followUpDelay: Duration
-    private let refusals = RefusalLimiter(interval: .seconds(600))
+    let refusals = RefusalLimiter(interval: .seconds(600))
     private let creators = Locked<[String: RoomCreation]>([:])
     /// When the next follow-up is due: kept in memory so that the hot path does not ask the store.
     private let followUpDue = Locked<Timestamp?>(nil)
@@ -104,29 +104,37 @@ public struct CommandWorker: Service {
 
     func processPending() async throws {
         for command in try await inbox.pending() {
+            // A button reaction on a notice or a ✅ on a prompt (CommandWorker+Reactions).
+            if let reaction = command.reaction {
+                try await processReaction(command, reaction)
+                continue
+            }
             let started = clock.now
-            let (reply, followUp) = await answer(command)
+            let (reply, followUp, confirmation) = await answer(command)
             // Cut short by shutdown: what it answered is not the answer; the restart runs it again.
             if Task.isCancelled { return }
             var followUpRecord: (json: String, due: Timestamp)?
             if let followUp, let json = try? String(decoding: JSONEncoder().encode(followUp), as: UTF8.self) {
                 let due = clock.now + followUpDelay
                 followUpRecord = (json, due)
-                followUpDue.withLock { $0 = min($0 ?? due, due) }
+                noteFollowUp(due: due)
             }
             let message = reply.map {
                 OutgoingMessage(
                     transactionID: "fedbot.reply.\(command.eventID)", roomID: command.roomID,
                     content: MessageContent.reply($0, to: command.eventID, threadRoot: command.threadRoot))
             }
-            try await inbox.complete(command, reply: message, followUp: followUpRecord, now: clock.now)
+            let extras = message.map { prompt(confirmation, message: $0, threadRoot: command.threadRoot) }
+            try await inbox.complete(
+                command, reply: message, followUp: followUpRecord, now: clock.now, extras: extras ?? CompletionExtras())
             logger.debug(
                 "Answered command", metadata: ["event": "\(command.eventID)", "took": "\(clock.now - started)"])
         }
     }
 
-    /// The reply to a command (nil when it gets none: a repeated refusal), and a follow-up to schedule.
-    func answer(_ command: StoredCommand) async -> (Reply?, FollowUp?) {
+    /// The reply to a command (nil when it gets none: a repeated refusal), a follow-up to schedule, and a
+    /// bulk reset waiting for the sender's ✅ on the reply.
+    func answer(_ command: StoredCommand) async -> (Reply?, FollowUp?, BulkResetConfirmation?) {
         let sender = command.sender
         let decision = await authorize(sender, in: command.roomID)
         guard decision.isAllowed else {
@@ -134,8 +142,8 @@ public struct CommandWorker: Service {
                 "Refused a command", metadata: ["sender": "\(sender)", "room": "\(command.roomID)"])
             metrics?.commandRan("-", outcome: "refused")
             let key = "\(command.roomID) \(sender)"
-            guard refusals.shouldAnswer(key, now: clock.now) else { return (nil, nil) }
-            return (authorizer.refusal(prefix: prefix), nil)
+            guard refusals.shouldAnswer(key, now: clock.now) else { return (nil, nil, nil) }
+            return (authorizer.refusal(prefix: prefix), nil, nil)
         }
         let now = clock.now
         let maxAge = maxCommandAge
@@ -146,26 +154,25 @@ public struct CommandWorker: Service {
                 "Not running a command that waited too long", metadata: ["event": "\(command.eventID)"])
             metrics?.commandRan("-", outcome: "stale")
             let reply = StaleCommandReply(sentAt: Timestamp(milliseconds: command.originTs), maxAge: maxAge)
-            return (reply.render(RenderContext(prefix: prefix, now: now)), nil)
+            return (reply.render(RenderContext(prefix: prefix, now: now)), nil, nil)
         }
         var command = command
         if command.body.isEmpty {
             // Stored without its body (the sender was promoted after it arrived): read the message again.
             guard let refetched = await refetch(command) else {
                 metrics?.commandRan("-", outcome: "unreadable")
-                return (Self.unreadable, nil)
+                return (Self.unreadable, nil, nil)
             }
             command = refetched
         }
+        let executor = self.executor.acting(for: sender.rawValue)
         let execution = await withTyping(in: command.roomID) {
             await executor.run(parsed: executor.parser.parse(message: command.body))
         }
-        guard let execution else { return (nil, nil) }
+        guard let execution else { return (nil, nil, nil) }
         metrics?.commandRan(execution.command?.rawValue ?? "-", outcome: execution.outcome.rawValue)
-        logger.info(
-            "Ran command",
-            metadata: ["sender": "\(sender)", "room": "\(command.roomID)", "outcome": "\(execution.outcome.rawValue)"])
-        return (execution.reply, execution.followUp)
+        logRan(execution, sender: sender, room: command.roomID, via: "command")
+        return (execution.reply, execution.followUp, execution.confirmation)
     }
 
     /// The answer when a body-less command cannot be read again.
@@ -234,6 +241,11 @@ public struct CommandWorker: Service {
         }
     }
 
+    /// Remembers that a follow-up is due at `due`.
+    func noteFollowUp(due: Timestamp) {
+        followUpDue.withLock { $0 = min($0 ?? due, due) }
+    }
+
     func processFollowUps() async throws {
         let now = clock.now
         guard let due = followUpDue.withLock({ $0 }), due <= now else { return }
@@ -244,7 +256,8 @@ public struct CommandWorker: Service {
                 if Task.isCancelled { return }
                 message = OutgoingMessage(
                     transactionID: "fedbot.followup.\(command.eventID)", roomID: command.roomID,
-                    content: MessageContent.reply(reply, to: command.eventID, threadRoot: command.threadRoot))
+                    content: MessageContent.reply(
+                        reply, to: command.reaction?.target ?? command.eventID, threadRoot: command.threadRoot))
             }
             try await inbox.completeFollowUp(of: command, message: message, now: clock.now)
         }

@@ -63,7 +63,8 @@ public actor RoomDirectory {
             let target = pinnedReference(reference)
             let id = try await matrix.join(target)
             record(reference, id: id, role: role)
-            joinedIDs.insert(id)
+            // A notice room joined now lets its reactions through: the sync filter follows.
+            if joinedIDs.insert(id).inserted, role == .notices { adminRoomsChanged.signal() }
             pendingJoins.remove(index)
             logger.info(
                 "Joined room",
@@ -110,7 +111,7 @@ public actor RoomDirectory {
             group.addTask { try await operation() }
             group.addTask { [adminRoomsChanged] in
                 while !Task.isCancelled {
-                    if await self.adminRoomIDs != current { return nil }
+                    if await self.syncedRoomIDs != current { return nil }
                     await adminRoomsChanged.wait(timeout: .seconds(3600))
                 }
                 return nil
@@ -118,6 +119,12 @@ public actor RoomDirectory {
             defer { group.cancelAll() }
             return try await group.next() ?? nil
         }
+    }
+
+    /// Room IDs the sync filter lets through: the admin rooms (commands) and the notice rooms (reactions
+    /// on notices).
+    public var syncedRoomIDs: Set<RoomID> {
+        adminRoomIDs.union(noticeRoomIDs)
     }
 
     /// Room IDs where commands are accepted.
@@ -168,7 +175,10 @@ public actor RoomDirectory {
         for (index, (reference, _)) in configured.enumerated() where pinnedReference(reference) == .id(roomID) {
             pendingJoins.remove(index)
         }
-        if resolved[roomID] != nil { joinedIDs.insert(roomID) }
+        if resolved[roomID] != nil, joinedIDs.insert(roomID).inserted, resolved[roomID]?.contains(.notices) == true {
+            // A notice room joined after an invite lets its reactions through: the sync filter follows.
+            adminRoomsChanged.signal()
+        }
     }
 
     /// Logs, once per room, that an admin room is encrypted.

@@ -2,7 +2,7 @@ import FedBotCore
 import FedBotModels
 import MatrixClient
 
-/// The `/sync` filter: only the admin rooms, only the event types the bot reads, lazy-loaded members, no
+/// The `/sync` filter: only the admin rooms (and the notice rooms, for reactions on notices), only the event types the bot reads, lazy-loaded members, no
 /// presence, no ephemeral events, no account data. Keeps long-poll answers small even for an account
 /// in many busy rooms. (Invites are not filtered by room, so invites to configured rooms still arrive.)
 enum SyncFilter {
@@ -11,7 +11,8 @@ enum SyncFilter {
     static func json(adminRooms: Set<String>) -> JSONValue {
         let none: JSONValue = .object(["not_types": .array([.string("*")])])
         let stateTypes = ["m.room.power_levels", "m.room.create", "m.room.encryption", "m.room.canonical_alias"]
-        let timelineTypes = ["m.room.message", "m.room.encrypted", "m.room.member"] + stateTypes
+        // Reactions: the buttons on notices (notice rooms are in `adminRooms` here too) and ✅ on prompts.
+        let timelineTypes = ["m.room.message", "m.room.encrypted", "m.room.member", "m.reaction"] + stateTypes
         return .object([
             "presence": none,
             "account_data": none,

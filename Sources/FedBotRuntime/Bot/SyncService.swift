@@ -67,7 +67,7 @@ public struct SyncService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let response: SyncResponse
             do {
-                if await rooms.adminRoomIDs != filter.rooms {
+                if await rooms.syncedRoomIDs != filter.rooms {
                     // A configured room was joined after an invite: let its events through.
                     filter = try await uploadFilter(for: me)
                 }
@@ -123,9 +123,10 @@ public struct SyncService: Service {
         var rooms: Set<RoomID>
     }
 
-    /// Uploads the sync filter for the admin rooms known now: other rooms' messages never leave Synapse.
+    /// Uploads the sync filter for the admin and notice rooms known now: other rooms' messages never leave
+    /// Synapse.
     func uploadFilter(for me: UserID) async throws -> UploadedFilter {
-        let rooms = await rooms.adminRoomIDs
+        let rooms = await rooms.syncedRoomIDs
         let id = try await retry.run("upload the sync filter") {
             try await matrix.uploadFilter(SyncFilter.json(adminRooms: Set(rooms.map(\.rawValue))), for: me)
         }
@@ -140,13 +141,14 @@ public struct SyncService: Service {
             logger.warning("The bot left or was removed from an admin room", metadata: ["room": "\(roomID)"])
         }
         let intake = CommandIntake(
-            botUser: me.rawValue, prefix: prefix, adminRooms: adminRooms, notBefore: notBefore, maxAge: maxCommandAge)
+            botUser: me.rawValue, prefix: prefix, adminRooms: adminRooms, notBefore: notBefore, maxAge: maxCommandAge,
+            noticeRooms: await rooms.syncedRoomIDs)
         let now = clock.now.milliseconds
         var commands: [StoredCommand] = []
         for (roomID, room) in response.rooms.join.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let plan = TimelineRules.plan(
                 room.timeline, limited: room.limited, prevBatch: room.prevBatch,
-                isAdminRoom: intake.adminRooms.contains(roomID), me: me, now: now, maxAge: intake.maxAge)
+                isAdminRoom: intake.reactionRooms.contains(roomID), me: me, now: now, maxAge: intake.maxAge)
             var timeline = plan.events
             if let gap = plan.backfill {
                 timeline = await backfill(roomID, from: gap.from, since: gap.since) + timeline

@@ -9,8 +9,39 @@ extension CommandExecutor {
         let before = try await admin.destination(server)
         let outcome = try await admin.resetConnection(server)
         logger.info("Reset destination", metadata: ["destination": "\(server)", "outcome": "\(outcome)"])
-        let reply = ResetReply(server: server, outcome: outcome, before: before)
+        let reply = ResetReply(server: server, outcome: outcome, before: before, by: fromReaction ? requester : nil)
         return ok(reply, followUp: reply.followUp)
+    }
+
+    /// `reset --failing [GLOB]`: the failing destinations from Synapse, then as `resetServers`.
+    func resetFailing(_ glob: Glob?) async throws -> Execution {
+        let scan = try await admin.failingDestinations()
+        let names = scan.failing.map(\.destination).filter { glob?.matches($0) ?? true }.sorted()
+        return try await resetServers(names.compactMap(ServerName.init), confirmed: false, glob: glob)
+    }
+
+    /// Resets several servers, paced. More than `BulkReset.confirmAbove` for someone in a room first ask
+    /// for their ✅ (the reply is the prompt; the worker keeps the request).
+    func resetServers(_ servers: [ServerName], confirmed: Bool, glob: Glob? = nil) async throws -> Execution {
+        if !confirmed, servers.count > BulkReset.confirmAbove, let requester {
+            var execution = ok(BulkResetPromptReply(count: servers.count, requester: requester))
+            execution.confirmation = BulkResetConfirmation(
+                requester: requester, servers: servers.map(\.rawValue), expiresAt: now() + BulkReset.confirmWithin)
+            return execution
+        }
+        var results: [(server: ServerName, outcome: Result<ResetOutcome, SynapseAdminError>)] = []
+        for (index, server) in servers.enumerated() {
+            if index > 0 { await pause(BulkReset.pause) }
+            do {
+                results.append((server, .success(try await admin.resetConnection(server))))
+            } catch {
+                results.append((server, .failure(error)))
+            }
+        }
+        logger.info(
+            "Reset destinations",
+            metadata: ["count": "\(servers.count)", "reset": "\(results.count { (try? $0.outcome.get()) == .reset })"])
+        return ok(BulkResetReply(results: results, by: requester, glob: glob))
     }
 
     /// Runs a follow-up and renders its reply.

@@ -5,8 +5,19 @@ import FedBotModels
 extension CommandExecutor {
     func mute(_ server: ServerName, for duration: Duration) async throws -> Execution {
         let until = now() + duration
-        try await requireWatcher().mute(server, until: until, by: nil)
+        try await requireWatcher().mute(server, until: until, by: requester)
         return ok(MuteReply(server: server, until: until))
+    }
+
+    func muteUntilRecovered(_ server: ServerName) async throws -> Execution {
+        let muted = try await requireWatcher().muteUntilRecovered(server, by: requester)
+        return ok(MuteUntilRecoveredReply(server: server, by: requester, wasOpen: muted))
+    }
+
+    func acknowledge(_ server: ServerName) async throws -> Execution {
+        let watcher = try requireWatcher()
+        let acknowledged = try await watcher.acknowledge(server, by: requester ?? "a shell")
+        return ok(AckReply(server: server, by: requester, wasOpen: acknowledged))
     }
 
     func unmute(_ server: ServerName) async throws -> Execution {

@@ -20,6 +20,12 @@ public struct CommandExecutor: Sendable {
     public var probes: (any ProbeListing)?
     let now: @Sendable () -> Timestamp
     let logger: Logger
+    /// Who the actions are run for (the sender of the command or reaction); nil from a shell.
+    public var requester: String?
+    /// The action came from a reaction: replies name who pressed the button.
+    public var fromReaction = false
+    /// Waits between two resets of a bulk reset (the bot's clock; `Task.sleep` from a shell).
+    public var pause: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
 
     public init(
         admin: SynapseAdminClient, matrix: MatrixClient?, prefix: String, watcher: (any WatcherControl)?,
@@ -90,6 +96,7 @@ public struct CommandExecutor: Sendable {
             execution = Execution(reply: reply.render(context), outcome: .apiError)
         }
         execution.command = action.name
+        execution.arguments = action.arguments
         return execution
     }
 
@@ -101,13 +108,25 @@ public struct CommandExecutor: Sendable {
         case .show(let server): try await show(server)
         case .rooms(let server, let paging): try await rooms(server, paging: paging)
         case .reset(let server): try await reset(server)
+        case .resetFailing(let glob): try await resetFailing(glob)
+        case .resetServers(let servers, let confirmed): try await resetServers(servers, confirmed: confirmed)
         case .status: await status()
         case .mute(let server, let duration): try await mute(server, for: duration)
+        case .muteUntilRecovered(let server): try await muteUntilRecovered(server)
+        case .ack(let server): try await acknowledge(server)
         case .unmute(let server): try await unmute(server)
         case .incidents: try await incidents()
         case .check(let server): await check(server)
         case .probes: try await probeList()
         }
+    }
+
+    /// This executor acting for `sender` (named in replies and recorded in the incident).
+    public func acting(for sender: String, fromReaction: Bool = false) -> CommandExecutor {
+        var copy = self
+        copy.requester = sender
+        copy.fromReaction = fromReaction
+        return copy
     }
 
     func help(_ topic: CommandName?) -> Execution {

@@ -17,6 +17,10 @@ public struct Execution: Sendable {
     public var followUp: FollowUp?
     /// The command that ran, nil when the words did not parse.
     public var command: CommandName?
+    /// The action's arguments, for the audit log.
+    public var arguments: String?
+    /// A bulk reset that waits for the requester's ✅ on this reply.
+    public var confirmation: BulkResetConfirmation?
 
     public init(reply: Reply, outcome: Outcome, followUp: FollowUp? = nil, command: CommandName? = nil) {
         self.reply = reply

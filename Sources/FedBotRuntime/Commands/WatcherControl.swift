@@ -13,6 +13,10 @@ public protocol WatcherControl: Sendable {
     func unmute(_ server: ServerName) async throws -> Bool
     /// Servers muted now, with the end of their mute.
     func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)]
+    /// Acknowledges `server`'s open incident; false when it has none.
+    func acknowledge(_ server: ServerName, by user: String) async throws -> Bool
+    /// Mutes `server` until its open incident ends; false when it has none.
+    func muteUntilRecovered(_ server: ServerName, by user: String?) async throws -> Bool
 }
 
 /// The watcher's side of a `fedbot fed` whose config has notice rooms but whose state file cannot be used:
@@ -34,4 +38,6 @@ public struct MissingStateFile: WatcherControl {
     public func mute(_ server: ServerName, until: Timestamp, by user: String?) async throws { throw problem }
     public func unmute(_ server: ServerName) async throws -> Bool { throw problem }
     public func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)] { throw problem }
+    public func acknowledge(_ server: ServerName, by user: String) async throws -> Bool { throw problem }
+    public func muteUntilRecovered(_ server: ServerName, by user: String?) async throws -> Bool { throw problem }
 }

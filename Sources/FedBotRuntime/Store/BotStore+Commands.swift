@@ -17,13 +17,14 @@ extension BotStore {
             for command in commands {
                 try db.execute(
                     sql: """
-                        INSERT OR IGNORE INTO commands(event_id, room_id, sender, body, thread_root, origin_ts, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT OR IGNORE INTO commands(event_id, room_id, sender, body, thread_root, origin_ts, received_at,
+                            reaction_key, relates_to)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         command.eventID.rawValue, command.roomID.rawValue, command.sender.rawValue, command.body,
                         command.threadRoot?.rawValue,
-                        command.originTs, command.receivedAt,
+                        command.originTs, command.receivedAt, command.reaction?.key, command.reaction?.target.rawValue,
                     ])
                 added += db.changesCount
             }
@@ -38,7 +39,7 @@ extension BotStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at
+                    SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at, reaction_key, relates_to
                     FROM commands WHERE state = 'pending' ORDER BY seq
                     """
             ).map { try Self.command($0) }
@@ -48,10 +49,12 @@ extension BotStore {
     /// Marks a command answered: its reply goes into the outbox (unless that transaction ID is already
     /// there) and an optional follow-up is scheduled, all in one transaction.
     public func complete(
-        _ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Int64)?, now: Int64
+        _ command: StoredCommand, reply: OutgoingMessage?, followUp: (json: String, due: Int64)?, now: Int64,
+        extras: CompletionExtras = CompletionExtras()
     ) async throws {
         try await write { db in
             if let reply { try Self.enqueue(db, reply, now: now) }
+            try Self.apply(db, extras, now: now)
             try db.execute(
                 sql: "UPDATE commands SET state = 'done', followup = ?, followup_due = ? WHERE event_id = ?",
                 arguments: [followUp?.json, followUp?.due, command.eventID.rawValue])
@@ -64,7 +67,8 @@ extension BotStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at, followup
+                    SELECT event_id, room_id, sender, body, thread_root, origin_ts, received_at, reaction_key, relates_to,
+                        followup
                     FROM commands WHERE followup IS NOT NULL AND followup_due <= ? ORDER BY followup_due, seq
                     """, arguments: [now]
             ).map { row in (try Self.command(row), row["followup"] as String) }
@@ -95,8 +99,13 @@ extension BotStore {
         guard let eventID = EventID(event), let roomID = RoomID(room), let senderID = UserID(sender) else {
             throw BotStoreError("the command \(event) has an invalid event, room or sender ID")
         }
+        var reaction: StoredReaction?
+        if let key = row["reaction_key"] as String?, let target = (row["relates_to"] as String?).flatMap(EventID.init) {
+            reaction = StoredReaction(key: key, target: target)
+        }
         return StoredCommand(
             eventID: eventID, roomID: roomID, sender: senderID, body: row["body"],
-            threadRoot: threadRoot.flatMap(EventID.init), originTs: row["origin_ts"], receivedAt: row["received_at"])
+            threadRoot: threadRoot.flatMap(EventID.init), originTs: row["origin_ts"], receivedAt: row["received_at"],
+            reaction: reaction)
     }
 }

@@ -82,6 +82,8 @@ extension BotStore {
                 try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [row["id"] as Int64])
                 messages += 1
             }
+            // Bulk-reset prompts expire after two minutes: their requests go with the window.
+            try db.execute(sql: "DELETE FROM confirmations WHERE created_at < ?", arguments: [cutoff])
             return PruneResult(commands: commands, messages: messages)
         }
         try await shrink()

@@ -17,9 +17,12 @@ extension BotStore {
     /// leaves both as they were (the next poll decides again), after it both are durable.
     public func commitWatcher(_ state: WatcherState, messages: [OutgoingMessage], now: Int64) async throws {
         let text = try String(decoding: JSONEncoder().encode(state), as: UTF8.self)
+        let open = Set(state.incidents.keys)
         try await write { db in
             try Self.set(db, Key.watcherState, text)
             for message in messages { try Self.enqueue(db, message, now: now) }
+            // An acknowledgement or a mute until recovery ends with its incident.
+            try Self.endSilences(db, open: open)
         }
     }
 
@@ -30,7 +33,7 @@ extension BotStore {
                 sql: """
                     INSERT INTO mutes(server, until, muted_by, created_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT(server) DO UPDATE SET until = excluded.until, muted_by = excluded.muted_by,
-                        created_at = excluded.created_at
+                        created_at = excluded.created_at, until_recovered = 0
                     """, arguments: [server, until, user, now])
         }
     }

@@ -117,6 +117,25 @@ public final class BotStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v3-reactions") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE commands ADD COLUMN reaction_key TEXT;
+                    ALTER TABLE commands ADD COLUMN relates_to TEXT;
+                    ALTER TABLE mutes ADD COLUMN until_recovered INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE acknowledgements (
+                        server TEXT PRIMARY KEY NOT NULL,
+                        by TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE TABLE confirmations (
+                        prompt_txn TEXT PRIMARY KEY NOT NULL,
+                        request TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        used INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
+        }
         return migrator
     }
 

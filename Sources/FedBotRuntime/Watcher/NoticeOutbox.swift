@@ -15,24 +15,58 @@ public enum NoticeOutbox {
     }
 
     public static func messages(for action: NoticeAction, rooms: [RoomID], scope: String = "") -> [OutgoingMessage] {
-        rooms.map { room in
-            switch action {
-            case .post(let key, let reply):
-                return OutgoingMessage(
-                    transactionID: postTransaction(key, room: room, scope: scope), roomID: room,
-                    content: MessageContent.notice(reply)
-                )
-            case .edit(let key, let revision, let reply):
-                return OutgoingMessage(
-                    transactionID: "fedbot.edit.\(scope)\(key).\(revision).\(room.rawValue)", roomID: room,
-                    content: MessageContent.edit(
-                        of: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope)), with: reply))
-            case .threadReply(let key, let replyKey, let reply):
-                return OutgoingMessage(
-                    transactionID: "fedbot.thread.\(scope)\(replyKey).\(room.rawValue)", roomID: room,
-                    content: MessageContent.threaded(
-                        reply, root: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope))))
+        rooms.flatMap { room in
+            if case .post(let key, _) = action, let kind = kind(ofKey: key), NoticeButton.appliesTo(kind) {
+                return [message(for: action, room: room, scope: scope)] + buttons(key, room: room, scope: scope)
             }
+            return [message(for: action, room: room, scope: scope)]
+        }
+    }
+
+    /// The bot's own reactions on a notice (🔁 👀 🔇), each with a transaction ID of its own: they go out
+    /// once, after the notice.
+    public static func buttons(_ key: String, room: RoomID, scope: String = "") -> [OutgoingMessage] {
+        NoticeButton.allCases.map { button in
+            OutgoingMessage(
+                transactionID: "fedbot.button.\(scope)\(key).\(button).\(room.rawValue)", roomID: room,
+                eventType: "m.reaction",
+                content: MessageContent.reaction(
+                    button.rawValue, to: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope))))
+        }
+    }
+
+    /// The kind a notice key names (`failure-3`).
+    static func kind(ofKey key: String) -> NoticeRecord.Kind? {
+        NoticeRecord.Kind(rawValue: String(key.prefix { $0 != "-" }))
+    }
+
+    /// The notice key a notice's transaction ID names, nil for any other transaction.
+    public static func noticeKey(ofTransaction transaction: String, room: RoomID, scope: String) -> String? {
+        let prefix = "fedbot.notice.\(scope)"
+        let suffix = ".\(room.rawValue)"
+        guard transaction.hasPrefix(prefix), transaction.hasSuffix(suffix),
+            transaction.utf8.count > prefix.utf8.count + suffix.utf8.count
+        else { return nil }
+        return String(transaction.dropFirst(prefix.count).dropLast(suffix.count))
+    }
+
+    static func message(for action: NoticeAction, room: RoomID, scope: String) -> OutgoingMessage {
+        switch action {
+        case .post(let key, let reply):
+            return OutgoingMessage(
+                transactionID: postTransaction(key, room: room, scope: scope), roomID: room,
+                content: MessageContent.notice(reply)
+            )
+        case .edit(let key, let revision, let reply):
+            return OutgoingMessage(
+                transactionID: "fedbot.edit.\(scope)\(key).\(revision).\(room.rawValue)", roomID: room,
+                content: MessageContent.edit(
+                    of: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope)), with: reply))
+        case .threadReply(let key, let replyKey, let reply):
+            return OutgoingMessage(
+                transactionID: "fedbot.thread.\(scope)\(replyKey).\(room.rawValue)", roomID: room,
+                content: MessageContent.threaded(
+                    reply, root: OutboxReference.placeholder(postTransaction(key, room: room, scope: scope))))
         }
     }
 }

@@ -20,10 +20,14 @@ public struct StoredWatcherControl: WatcherControl {
     public func openIncidents() async throws -> [IncidentSummary] {
         let state = try await store.watcherState()
         let mutes = try await store.activeMutes(now: now().milliseconds)
+        let details = try await store.muteDetails()
+        let acknowledgements = try await store.acknowledgements()
         return state.incidents.values.map { incident in
-            IncidentSummary(
+            let mute = mutes[incident.server] == nil ? nil : details[incident.server]
+            return IncidentSummary(
                 server: incident.server, since: incident.since, announced: incident.noticeKey != nil,
-                mutedUntil: mutes[incident.server])
+                mutedUntil: mutes[incident.server], mutedUntilRecovered: mute?.untilRecovered ?? false,
+                mutedBy: mute?.by ?? nil, acknowledged: acknowledgements[incident.server])
         }.sorted { $0.since != $1.since ? $0.since < $1.since : $0.server < $1.server }
     }
 
@@ -33,6 +37,18 @@ public struct StoredWatcherControl: WatcherControl {
 
     public func unmute(_ server: ServerName) async throws -> Bool {
         try await store.unmute(server.rawValue, now: now().milliseconds)
+    }
+
+    public func acknowledge(_ server: ServerName, by user: String) async throws -> Bool {
+        guard try await store.watcherState().incidents[server.rawValue] != nil else { return false }
+        try await store.acknowledge(server.rawValue, by: user, now: now().milliseconds)
+        return true
+    }
+
+    public func muteUntilRecovered(_ server: ServerName, by user: String?) async throws -> Bool {
+        guard try await store.watcherState().incidents[server.rawValue] != nil else { return false }
+        try await store.muteUntilRecovered(server.rawValue, by: user, now: now().milliseconds)
+        return true
     }
 
     public func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)] {

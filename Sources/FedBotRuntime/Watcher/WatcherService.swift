@@ -169,11 +169,13 @@ public final class WatcherService: Service, Sendable {
 
         let now = clock.now
         let mutes = try await watcherStore.activeMutes(now: now)
+        let silences = try await watcherStore.silences()
         let observation = PollObservation(
             now: now, failing: Array(failing.values), total: scan.index.total, sharedRooms: sharedRooms,
             activeDestinations: activity?.activeDestinations, cleared: cleared,
             activeFailing: activity?.active(among: failing.keys), probes: probes?.observation())
-        let (next, actions) = WatcherMachine.step(state, observation, policy: policy, mutes: mutes)
+        let (next, actions) = WatcherMachine.step(
+            state, observation, policy: policy, mutes: mutes, silences: silences)
         let scope = try await noticeScope(state)
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms, scope: scope) }
         try await watcherStore.commit(next, messages: messages, now: now)

@@ -21,6 +21,9 @@ public struct WatcherStore: Sendable {
         try await store.activeMutes(now: now.milliseconds)
     }
 
+    /// Acknowledgements and mutes until recovery in force.
+    func silences() async throws -> IncidentSilences { try await store.silences() }
+
     /// Stores a poll's state and queues its notices in one transaction, then rings the outbox.
     func commit(_ state: WatcherState, messages: [OutgoingMessage], now: Timestamp) async throws {
         try await store.commitWatcher(state, messages: messages, now: now.milliseconds)

@@ -64,7 +64,8 @@ import Testing
             #expect(refusal(words + ["--verbose"])?.message == "\(spec.name) takes no options. \(usage)")
         }
         for option in spec.options {
-            #expect(spec.arguments.contains(option.usage))
+            // `reset SERVER | --failing [GLOB]` spells its flag out as an alternative.
+            #expect(spec.arguments.contains(option.usage) || spec.arguments.contains("| \(option.name)"))
             switch option.kind {
             case .flag:
                 #expect(throws: Never.self) { try parser.parse(words: words + [option.name]) }

@@ -19,7 +19,8 @@ extension ReplyRendering {
                     • !fed status — bot and homeserver health
                     • !fed mute — no failure notices for a server (default 24h)
                     • !fed unmute — notices for a server again
-                    • !fed incidents — open incidents, oldest first
+                    • !fed incidents — open incidents, who acknowledged or muted them
+                    • !fed ack — acknowledge an open incident: no reminders
                     • !fed check — diagnose federation with a server from my host
                     • !fed probes — the actively probed servers, last result and latency
                     Details: !fed help COMMAND. SERVER can be example.org, a user ID or a matrix.to link.
@@ -34,7 +35,8 @@ extension ReplyRendering {
                     + "<li><code>!fed status</code> — bot and homeserver health</li>"
                     + "<li><code>!fed mute</code> — no failure notices for a server (default 24h)</li>"
                     + "<li><code>!fed unmute</code> — notices for a server again</li>"
-                    + "<li><code>!fed incidents</code> — open incidents, oldest first</li>"
+                    + "<li><code>!fed incidents</code> — open incidents, who acknowledged or muted them</li>"
+                    + "<li><code>!fed ack</code> — acknowledge an open incident: no reminders</li>"
                     + "<li><code>!fed check</code> — diagnose federation with a server from my host</li>"
                     + "<li><code>!fed probes</code> — the actively probed servers, last result and latency</li>"
                     + "</ul><p>Details: <code>!fed help COMMAND</code>. SERVER can be example.org, a user ID or a matrix.to link.</p>"
@@ -67,10 +69,12 @@ extension ReplyRendering {
             let reset = HelpReply(topic: .reset).render(RenderContext(prefix: "!federation", now: now))
             #expect(
                 reset.plain == """
-                    !federation reset SERVER
+                    !federation reset SERVER | --failing [GLOB]
                     Retry a failing server now.
                     Clears Synapse's retry backoff for SERVER so that it is tried again at once.
                     Only a failing server can be reset; I check again shortly after and report the result.
+                    --failing resets every failing server (or those matching GLOB, like *.example.org); more than 5 need a ✅ from you first.
+                    A 🔁 reaction on a failure notice does the same.
                     """)
             for command in CommandSpec.all {
                 let help = HelpReply(topic: command).render(context)

@@ -7,8 +7,10 @@ extension CommandName {
 extension CommandSpec {
     /// `incidents`
     public static let incidents = CommandSpec(
-        name: .incidents, summary: "open incidents, oldest first",
-        details: ["Servers currently failing that I have announced or am tracking, oldest first."], needsWatcher: true,
+        name: .incidents, summary: "open incidents, who acknowledged or muted them",
+        details: [
+            "Servers currently failing that I have announced or am tracking, oldest first, with who acknowledged or muted them."
+        ], needsWatcher: true,
         failure: "Could not list incidents"
     ) { (_: inout Arguments) throws(CommandError) -> Action in
         .incidents
@@ -25,12 +27,31 @@ public struct IncidentSummary: Sendable, Equatable {
     public var announced: Bool
     /// End of a mute, if muted.
     public var mutedUntil: Timestamp?
+    /// The mute lasts until it recovers (`mutedUntil` is then far ahead).
+    public var mutedUntilRecovered: Bool
+    /// Who muted it, when known.
+    public var mutedBy: String?
+    /// Who acknowledged it, and when.
+    public var acknowledged: (by: String, at: Timestamp)?
 
-    public init(server: String, since: Timestamp, announced: Bool, mutedUntil: Timestamp? = nil) {
+    public init(
+        server: String, since: Timestamp, announced: Bool, mutedUntil: Timestamp? = nil,
+        mutedUntilRecovered: Bool = false, mutedBy: String? = nil, acknowledged: (by: String, at: Timestamp)? = nil
+    ) {
         self.server = server
         self.since = since
         self.announced = announced
         self.mutedUntil = mutedUntil
+        self.mutedUntilRecovered = mutedUntilRecovered
+        self.mutedBy = mutedBy
+        self.acknowledged = acknowledged
+    }
+
+    public static func == (lhs: IncidentSummary, rhs: IncidentSummary) -> Bool {
+        lhs.server == rhs.server && lhs.since == rhs.since && lhs.announced == rhs.announced
+            && lhs.mutedUntil == rhs.mutedUntil && lhs.mutedUntilRecovered == rhs.mutedUntilRecovered
+            && lhs.mutedBy == rhs.mutedBy && lhs.acknowledged?.by == rhs.acknowledged?.by
+            && lhs.acknowledged?.at == rhs.acknowledged?.at
     }
 }
 
@@ -48,10 +69,16 @@ public struct IncidentsReply: RenderableReply {
         var items = sorted.map { incident -> Inline in
             var line: Inline =
                 "🔴 \(code: incident.server) — failing for \(HealthText.age(incident.since, context.now)), since \(TimeText.short(incident.since, now: context.now))"
-            if let until = incident.mutedUntil, until > context.now {
-                line = line + " (muted until \(TimeText.short(until, now: context.now)))"
+            let by: (String?) -> Inline = { who in who.map { " by \(code: $0.truncated(to: 255))" } ?? "" }
+            if incident.mutedUntilRecovered {
+                line = line + " (muted until it recovers" + by(incident.mutedBy) + ")"
+            } else if let until = incident.mutedUntil, until > context.now {
+                line = line + " (muted until \(TimeText.short(until, now: context.now))" + by(incident.mutedBy) + ")"
             } else if !incident.announced {
                 line = line + " (not announced yet)"
+            }
+            if let ack = incident.acknowledged {
+                line = line + " — 👀 acknowledged" + by(ack.by) + " at \(TimeText.short(ack.at, now: context.now))"
             }
             return line
         }

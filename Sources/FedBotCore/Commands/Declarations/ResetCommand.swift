@@ -5,15 +5,24 @@ extension CommandName {
 }
 
 extension CommandSpec {
-    /// `reset SERVER`
+    /// `reset SERVER` or `reset --failing [GLOB]`
     public static let reset = CommandSpec(
-        name: .reset, positionals: [.required("SERVER")], summary: "retry a failing server now",
+        name: .reset, positionals: [.required("SERVER")], options: [.failing], summary: "retry a failing server now",
         details: [
             "Clears Synapse's retry backoff for SERVER so that it is tried again at once.",
             "Only a failing server can be reset; I check again shortly after and report the result.",
-        ], failure: "Could not reset"
+            "--failing resets every failing server (or those matching GLOB, like *.example.org); more than 5 need a ✅ from you first.",
+            "A 🔁 reaction on a failure notice does the same.",
+        ], failure: "Could not reset", usage: "SERVER | --failing [GLOB]"
     ) { (arguments: inout Arguments) throws(CommandError) -> Action in
-        .reset(try arguments.server())
+        guard arguments.flag(.failing) else { return .reset(try arguments.server()) }
+        guard let word = arguments.nextPositional() else { return .resetFailing(nil) }
+        guard word.utf8.count <= 255, word.allSatisfy(BulkReset.isGlobCharacter) else {
+            throw arguments.error(
+                "GLOB may contain only letters, digits, '-', '.', ':', '[', ']', '*' and '?', got \(CommandParser.shown(word))"
+            )
+        }
+        return .resetFailing(Glob(word))
     }
 }
 
@@ -23,11 +32,14 @@ public struct ResetReply: RenderableReply {
     public var outcome: ResetOutcome
     /// The destination as it was before the reset, when it was looked up.
     public var before: Destination?
+    /// Who asked, named in the reply when the reset came from a reaction (nil for commands).
+    public var by: String?
 
-    public init(server: ServerName, outcome: ResetOutcome, before: Destination?) {
+    public init(server: ServerName, outcome: ResetOutcome, before: Destination?, by: String? = nil) {
         self.server = server
         self.outcome = outcome
         self.before = before
+        self.by = by
     }
 
     /// After a real reset, check the destination again shortly and report.
@@ -39,7 +51,9 @@ public struct ResetReply: RenderableReply {
     public func render(_ context: RenderContext) -> Reply {
         switch outcome {
         case .reset:
-            var line: Inline = "🔄 Reset \(bold: server.rawValue): Synapse retries it now"
+            var line: Inline =
+                by.map { "🔁 \(bold: server.rawValue) reset by \(code: $0.truncated(to: 255)): Synapse retries it now" }
+                ?? "🔄 Reset \(bold: server.rawValue): Synapse retries it now"
             if let since = before?.failureTs.map({ Timestamp(milliseconds: $0) }) {
                 line = line + " (it was failing for \(HealthText.age(since, context.now)))"
             }
