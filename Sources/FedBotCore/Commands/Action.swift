@@ -64,14 +64,15 @@ public enum Action: Equatable, Sendable {
         switch self {
         case .help(let topic): topic?.rawValue ?? ""
         case .list(let options): options.filter.rawValue + (options.text.map { " " + $0 } ?? "")
-        case .show(let server), .reset(let server), .unmute(let server), .ack(let server): server.rawValue
+        case .show(let server), .reset(let server), .unmute(let server), .ack(let server), .check(let server):
+            server.rawValue
         case .rooms(let server, let paging): "\(server) page \(paging.page)"
         case .resetFailing(let glob): "--failing" + (glob.map { " " + $0.pattern } ?? "")
         case .resetServers(let servers, let confirmed):
             servers.map(\.rawValue).joined(separator: " ") + (confirmed ? " (confirmed)" : "")
         case .mute(let server, let duration): "\(server) \(DurationText.format(duration))"
         case .muteUntilRecovered(let server): "\(server) until-recovered"
-        case .status, .incidents: ""
+        case .status, .incidents, .probes: ""
         }
     }
 }
