@@ -27,10 +27,13 @@ extension CommandExecutor {
         }
     }
 
+    /// The destination and its shared-room count, asked for at the same time (the count is dropped when the
+    /// destination itself cannot be read).
     func show(_ server: ServerName) async throws -> Execution {
+        let admin = self.admin
+        async let rooms = try? admin.destinationRooms(server, limit: 1).total
         let destination = try await admin.destination(server)
-        let rooms = try? await admin.destinationRooms(server, limit: 1).total
-        return ok(ShowReply(destination: destination, sharedRooms: rooms))
+        return ok(ShowReply(destination: destination, sharedRooms: await rooms))
     }
 
     func rooms(_ server: ServerName, paging: Paging) async throws -> Execution {
