@@ -66,7 +66,9 @@ struct SynapseAccessLog {
     /// One split per reply PUT of `requester` (`/send/m.room.message/`): from the end of its last `/sync`
     /// before the PUT started to the PUT's start, with the admin requests in between (their union).
     static func split(_ requests: [Request], requester: String) -> [CommandSplit] {
-        let mine = requests.filter { $0.requester == requester }.sorted { $0.end < $1.end }
+        // A token made with the admin API's login-as-user shows as "{@admin:a|@user:a}".
+        let mine = requests.filter { $0.requester == requester || $0.requester.hasSuffix("|" + requester) }
+            .sorted { $0.end < $1.end }
         var splits: [CommandSplit] = []
         for put in mine where put.method == "PUT" && put.path.contains("/send/m.room.message/") {
             // The log has ms resolution: allow 1 ms of overlap.
