@@ -33,16 +33,18 @@ struct BotRooms: Sendable {
     /// Writes a config; returns its path. `homeserverURL` defaults to A (the relay passes its own).
     func writeConfig(
         name: String, storage: String, homeserverURL: String? = nil, notices: Bool = false,
-        interval: String = "60s"
+        interval: String = "60s", adminRooms: [String]? = nil, operators: [String]? = nil
     ) throws -> String {
         let path = directory + "/\(name).yaml"
+        let rooms = (adminRooms ?? [adminRoom]).map { "\"\($0)\"" }.joined(separator: ", ")
+        let people = (operators ?? [lab.info.users.alice.userID]).map { "\"\($0)\"" }.joined(separator: ", ")
         var yaml = """
             homeserver:
               url: "\(homeserverURL ?? lab.info.a.clientURL)"
               access_token_file: "\(directory)/token"
             bot:
-              rooms: ["\(adminRoom)"]
-              operators: ["\(lab.info.users.alice.userID)"]
+              rooms: [\(rooms)]
+              operators: [\(people)]
             storage:
               path: "\(storage)"
 

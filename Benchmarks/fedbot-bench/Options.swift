@@ -10,6 +10,10 @@ enum Phase: String, CaseIterable, Sendable {
     case process
     case retention
     case check
+    /// fedbot and the reference bot (scripts/refbot.py) side by side.
+    case compare
+    /// 10 admins × 10 commands within a second.
+    case burst
 }
 
 struct BenchOptions: Sendable {

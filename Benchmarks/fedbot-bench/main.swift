@@ -165,6 +165,12 @@ func runBackend(_ db: LabDatabase) async throws {
         if options.phases.contains(.process) {
             do { try await ProcessBench.run(ctx) } catch { report.error("\(ctx.tag) process", error) }
         }
+        if options.phases.contains(.compare) {
+            do { try await CompareBench.run(ctx) } catch { report.error("\(ctx.tag) side by side", error) }
+        }
+        if options.phases.contains(.burst) {
+            do { try await BurstBench.run(ctx) } catch { report.error("\(ctx.tag) burst", error) }
+        }
     } catch {
         await latency?.stop()
         rooms?.cleanUp()

@@ -6,9 +6,12 @@ import MatrixClient
 public import ServiceLifecycle
 import Synchronization
 
-/// Answers recorded commands one at a time, in the order they arrived: checks who sent them, runs
-/// them, and puts the reply into the outbox in the same transaction that marks the command done.
-/// Also runs due follow-ups (the re-check after a reset).
+/// Answers recorded commands, up to `concurrency` at a time so that a slow one (a big `rooms`, a request
+/// waiting for its timeout) holds no other: checks who sent them, runs them, and puts the reply into the
+/// outbox in the same transaction that marks the command done. Within a room those transactions happen in
+/// the order the commands arrived (`RoomTurns`), so replies keep that order; a crash leaves the unanswered
+/// commands pending, and they run again after the restart. Button reactions are recorded and completed the
+/// same way (`CommandWorker+Reactions`). Also runs due follow-ups (the re-check after a reset).
 public struct CommandWorker: Service {
     let identity: BotIdentity
     let inbox: CommandInbox
@@ -28,13 +31,19 @@ public struct CommandWorker: Service {
     private let creators = Locked<[String: RoomCreation]>([:])
     /// When the next follow-up is due: kept in memory so that the hot path does not ask the store.
     private let followUpDue = Locked<Timestamp?>(nil)
+    /// Commands run at the same time, at most.
+    let concurrency: Int
+    /// Commands started and not finished.
+    private let running = Locked<Set<EventID>>([])
+    private let turns = RoomTurns()
 
     init(
         identity: BotIdentity, inbox: CommandInbox, matrix: MatrixClient, clock: any BotClock, bot: FedBotConfig.Bot,
         executor: CommandExecutor, metrics: FedBotMetrics? = nil, logger: Logger,
         typingAfter: Duration = .milliseconds(400),
-        followUpDelay: Duration = CommandExecutor.resetRecheckDelay
+        followUpDelay: Duration = CommandExecutor.resetRecheckDelay, concurrency: Int = 8
     ) {
+        self.concurrency = max(1, concurrency)
         self.identity = identity
         self.inbox = inbox
         self.matrix = matrix
@@ -49,16 +58,16 @@ public struct CommandWorker: Service {
         self.followUpDelay = followUpDelay
     }
 
-    /// How long a command still running at shutdown may go on (a stalled admin request would otherwise
-    /// hold the process until its timeout). Cut short, it stays unanswered and the restart answers it.
+    /// How long commands still running at shutdown may go on (a stalled admin request would otherwise
+    /// hold the process until its timeout). Cut short, they stay unanswered and the restart answers them.
     static let shutdownGrace: Duration = .seconds(3)
 
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await workUntilStopped() }
             group.addTask { await endAfterShutdownGrace() }
-            // Whichever ends first ends the other: normally the worker; after the grace, the command in
-            // flight is cancelled (and not marked done).
+            // Whichever ends first ends the other: normally the worker; after the grace, the commands in
+            // flight are cancelled (and not marked done).
             await group.next()
             group.cancelAll()
         }
@@ -80,15 +89,19 @@ public struct CommandWorker: Service {
         followUpDue.withLock { $0 = stored ?? nil }
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
-            while !Task.isCancelled && !stopping.isStopped {
-                do {
-                    try await processPending()
-                    try await processFollowUps()
-                } catch {
-                    logger.error("Command processing failed", metadata: ["error": "\(error)"])
+            // Commands in flight at shutdown finish (the group waits for them, up to the grace); none is
+            // started after.
+            await withTaskGroup(of: Void.self) { group in
+                while !Task.isCancelled && !stopping.isStopped {
+                    do {
+                        try await startPending(in: &group)
+                        try await processFollowUps()
+                    } catch {
+                        logger.error("Command processing failed", metadata: ["error": "\(error)"])
+                    }
+                    if stopping.isStopped { break }
+                    await inbox.wait(timeout: nextWait())
                 }
-                if stopping.isStopped { break }
-                await inbox.wait(timeout: nextWait())
             }
         } onGracefulShutdown: {
             stopping.stop()
@@ -102,34 +115,63 @@ public struct CommandWorker: Service {
         return max(.milliseconds(10), min(wait, .seconds(30)))
     }
 
-    func processPending() async throws {
+    /// Starts pending commands that are not running yet, while fewer than `concurrency` run. A command
+    /// that finishes rings the worker, which then starts the next ones.
+    func startPending(in group: inout TaskGroup<Void>) async throws {
+        guard running.withLock({ $0.count }) < concurrency else { return }
         for command in try await inbox.pending() {
-            // A button reaction on a notice or a ✅ on a prompt (CommandWorker+Reactions).
-            if let reaction = command.reaction {
-                try await processReaction(command, reaction)
-                continue
+            let start = running.withLock { running -> Bool in
+                guard running.count < concurrency, !running.contains(command.eventID) else { return false }
+                running.insert(command.eventID)
+                return true
             }
-            let started = clock.now
-            let (reply, followUp, confirmation) = await answer(command)
-            // Cut short by shutdown: what it answered is not the answer; the restart runs it again.
-            if Task.isCancelled { return }
-            var followUpRecord: (json: String, due: Timestamp)?
-            if let followUp, let json = try? String(decoding: JSONEncoder().encode(followUp), as: UTF8.self) {
-                let due = clock.now + followUpDelay
-                followUpRecord = (json, due)
-                noteFollowUp(due: due)
+            guard start else { continue }
+            let ticket = turns.take(command.roomID)
+            group.addTask {
+                do {
+                    try await process(command, ticket: ticket)
+                } catch {
+                    logger.error(
+                        "Command processing failed", metadata: ["event": "\(command.eventID)", "error": "\(error)"])
+                }
+                turns.finish(ticket)
+                running.withLock { _ = $0.remove(command.eventID) }
+                inbox.wakeWorker()
             }
-            let message = reply.map {
-                OutgoingMessage(
-                    transactionID: "fedbot.reply.\(command.eventID)", roomID: command.roomID,
-                    content: MessageContent.reply($0, to: command.eventID, threadRoot: command.threadRoot))
-            }
-            let extras = message.map { prompt(confirmation, message: $0, threadRoot: command.threadRoot) }
-            try await inbox.complete(
-                command, reply: message, followUp: followUpRecord, now: clock.now, extras: extras ?? CompletionExtras())
-            logger.debug(
-                "Answered command", metadata: ["event": "\(command.eventID)", "took": "\(clock.now - started)"])
         }
+    }
+
+    /// Answers one command; its reply is queued (and the command marked done) in its room's turn.
+    func process(_ command: StoredCommand, ticket: RoomTurns.Ticket) async throws {
+        // A button reaction on a notice or a ✅ on a prompt (CommandWorker+Reactions), in its room's turn.
+        if let reaction = command.reaction {
+            await turns.wait(for: ticket)
+            if Task.isCancelled { return }
+            try await processReaction(command, reaction)
+            return
+        }
+        let started = clock.now
+        let (reply, followUp, confirmation) = await answer(command)
+        // Cut short by shutdown: what it answered is not the answer; the restart runs it again.
+        if Task.isCancelled { return }
+        var followUpRecord: (json: String, due: Timestamp)?
+        if let followUp, let json = try? String(decoding: JSONEncoder().encode(followUp), as: UTF8.self) {
+            followUpRecord = (json, clock.now + followUpDelay)
+        }
+        let message = reply.map {
+            OutgoingMessage(
+                transactionID: "fedbot.reply.\(command.eventID)", roomID: command.roomID,
+                content: MessageContent.reply($0, to: command.eventID, threadRoot: command.threadRoot))
+        }
+        let extras = message.map { prompt(confirmation, message: $0, threadRoot: command.threadRoot) }
+        await turns.wait(for: ticket)
+        if Task.isCancelled { return }
+        try await inbox.complete(
+            command, reply: message, followUp: followUpRecord, now: clock.now, extras: extras ?? CompletionExtras())
+        // Once stored: `processFollowUps` may be reading the store at the same time (the worker is rung after).
+        if let due = followUpRecord?.due { noteFollowUp(due: due) }
+        logger.debug(
+            "Answered command", metadata: ["event": "\(command.eventID)", "took": "\(clock.now - started)"])
     }
 
     /// The reply to a command (nil when it gets none: a repeated refusal), a follow-up to schedule, and a
