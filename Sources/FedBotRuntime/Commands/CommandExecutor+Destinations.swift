@@ -27,11 +27,9 @@ extension CommandExecutor {
         }
     }
 
-    /// The destination and its shared-room count, asked for at the same time (the count is dropped when the
-    /// destination itself cannot be read).
+    /// The destination, then its shared rooms and how many of them wait for delivery (which needs the
+    /// destination's last successful stream ordering).
     func show(_ server: ServerName) async throws -> Execution {
-        let admin = self.admin
-        async let rooms = try? admin.destinationRooms(server, limit: 1).total
         let destination = try await admin.destination(server)
         // The shared rooms and how many wait for delivery: a failure there leaves the rest of the answer.
         if let backlog = try? await admin.deliveryBacklog(destination) {
