@@ -154,6 +154,53 @@ struct ReactionTests {
         }
     }
 
+    @Test(
+        "killed at each later step of handling a reaction (answer queued, answer sent), the restarted bot answers once",
+        arguments: ["after-complete", "after-send"])
+    func crashAtEachStep(point: String) async throws {
+        try await Lab.with(LabOptions()) { lab in
+            let harness = try await BotHarness.make(lab: lab, noticeInterval: "1s")
+            defer { harness.cleanUp() }
+            // A first bot posts the notice and its buttons, then stops cleanly: the crashing bot's first
+            // completion and first send are then the reaction's answer (`after-send` would otherwise fire
+            // on the notice itself).
+            let first = try harness.spawn()
+            try await harness.waitUntilReady()
+            try await lab.stopB()
+            _ = try await lab.traffic()
+            #expect(try await lab.waitFailing(timeout: .seconds(60)).failing)
+            let notices = try await WatcherTests.waitFor(harness) { !$0.isEmpty }
+            let notice = try #require(notices.first?.eventID)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let buttons = try await harness.alice.messages(harness.noticeRoom, limit: 200).filter {
+                    $0.type == "m.reaction" && $0.sender == harness.botUser
+                        && $0.content["m.relates_to"]?["event_id"]?.string == notice
+                }
+                if buttons.count >= 3 { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            first.signal(SIGTERM)
+            #expect(await first.waitForExit() == 0)
+
+            let crashing = try harness.spawn(environment: ["FEDBOT_TEST_CRASH_AT": point])
+            try await harness.waitUntilReady()
+            try await Self.react(harness.alice, harness.noticeRoom, "👀", on: notice)
+            let status = await crashing.waitForExit(timeout: .seconds(30))
+            #expect(status == 9 || crashing.process.terminationReason == .uncaughtSignal, "\(crashing.text)")
+            #expect(crashing.text.contains("test crash at \(point)"))
+
+            let last = try harness.spawn()
+            let answers = try await Self.waitForThread(harness, of: notice, count: 1)
+            try await Task.sleep(for: .seconds(3))
+            let all = try await Self.thread(harness, of: notice).compactMap { $0.content["body"]?.string }
+            #expect(all.count == 1, "\(point): \(all)")
+            #expect(answers.first?.content["body"]?.string?.contains("acknowledged by @alice") == true)
+            last.signal(SIGTERM)
+            #expect(await last.waitForExit() == 0)
+        }
+    }
+
     @Test("`reset --failing` of 7 asks first; another operator's ✅ does not confirm, the requester's does")
     func bulkResetConfirmation() async throws {
         try await Lab.with(LabOptions(synthetic: 10, syntheticFailing: 7)) { lab in

@@ -9,6 +9,7 @@ extension CommandExecutor {
         let before = try await admin.destination(server)
         let outcome = try await admin.resetConnection(server)
         logger.info("Reset destination", metadata: ["destination": "\(server)", "outcome": "\(outcome)"])
+        await recordReset(server)
         let reply = ResetReply(server: server, outcome: outcome, before: before, by: fromReaction ? requester : nil)
         return ok(reply, followUp: reply.followUp)
     }
@@ -34,6 +35,7 @@ extension CommandExecutor {
             if index > 0 { await pause(BulkReset.pause) }
             do {
                 results.append((server, .success(try await admin.resetConnection(server))))
+                await recordReset(server)
             } catch {
                 results.append((server, .failure(error)))
             }
@@ -50,11 +52,33 @@ extension CommandExecutor {
         case .recheckAfterReset(let server, let previousFailure):
             do {
                 let after = try await admin.destination(server)
+                await recordResetOutcome(server, resumed: after.health(at: now()) == .healthy)
                 return ResetFollowUpReply(server: server, after: after, previousFailure: previousFailure).render(
                     context)
             } catch {
                 return ErrorReply(action: .show(server), error: error).render(context)
             }
+        }
+    }
+
+    /// Records the reset in the server's open incident, for `incidents` (who, when). A store that cannot
+    /// be written does not undo the reset: logged, not fatal.
+    func recordReset(_ server: ServerName) async {
+        guard let watcher, let requester else { return }
+        do {
+            try await watcher.recordReset(server, by: requester)
+        } catch {
+            logger.warning("Could not record a reset", metadata: ["destination": "\(server)", "error": "\(error)"])
+        }
+    }
+
+    func recordResetOutcome(_ server: ServerName, resumed: Bool) async {
+        guard let watcher else { return }
+        do {
+            try await watcher.recordResetOutcome(server, resumed: resumed)
+        } catch {
+            logger.warning(
+                "Could not record a reset's outcome", metadata: ["destination": "\(server)", "error": "\(error)"])
         }
     }
 }

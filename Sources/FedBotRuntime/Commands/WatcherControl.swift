@@ -17,6 +17,10 @@ public protocol WatcherControl: Sendable {
     func acknowledge(_ server: ServerName, by user: String) async throws -> Bool
     /// Mutes `server` until its open incident ends; false when it has none.
     func muteUntilRecovered(_ server: ServerName, by user: String?) async throws -> Bool
+    /// Records in `server`'s open incident that `user` reset it (nothing when it has none).
+    func recordReset(_ server: ServerName, by user: String) async throws
+    /// Records what the check after `server`'s reset found.
+    func recordResetOutcome(_ server: ServerName, resumed: Bool) async throws
 }
 
 /// The watcher's side of a `fedbot fed` whose config has notice rooms but whose state file cannot be used:
@@ -40,4 +44,6 @@ public struct MissingStateFile: WatcherControl {
     public func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)] { throw problem }
     public func acknowledge(_ server: ServerName, by user: String) async throws -> Bool { throw problem }
     public func muteUntilRecovered(_ server: ServerName, by user: String?) async throws -> Bool { throw problem }
+    public func recordReset(_ server: ServerName, by user: String) async throws { throw problem }
+    public func recordResetOutcome(_ server: ServerName, resumed: Bool) async throws { throw problem }
 }

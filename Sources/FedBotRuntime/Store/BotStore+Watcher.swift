@@ -21,8 +21,9 @@ extension BotStore {
         try await write { db in
             try Self.set(db, Key.watcherState, text)
             for message in messages { try Self.enqueue(db, message, now: now) }
-            // An acknowledgement or a mute until recovery ends with its incident.
+            // An acknowledgement, a mute until recovery or a recorded reset ends with its incident.
             try Self.endSilences(db, open: open)
+            try Self.endResets(db, open: open)
         }
     }
 

@@ -136,6 +136,19 @@ public final class BotStore: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v4-resets") { db in
+            // The latest reset of each destination with an open incident; ends with the incident.
+            try db.execute(
+                sql: """
+                    CREATE TABLE resets (
+                        server TEXT PRIMARY KEY NOT NULL,
+                        by TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        checked_at INTEGER,
+                        resumed INTEGER
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -22,12 +22,14 @@ public struct StoredWatcherControl: WatcherControl {
         let mutes = try await store.activeMutes(now: now().milliseconds)
         let details = try await store.muteDetails()
         let acknowledgements = try await store.acknowledgements()
+        let resets = try await store.resets()
         return state.incidents.values.map { incident in
             let mute = mutes[incident.server] == nil ? nil : details[incident.server]
             return IncidentSummary(
                 server: incident.server, since: incident.since, announced: incident.noticeKey != nil,
                 mutedUntil: mutes[incident.server], mutedUntilRecovered: mute?.untilRecovered ?? false,
-                mutedBy: mute?.by ?? nil, acknowledged: acknowledgements[incident.server])
+                mutedBy: mute?.by ?? nil, acknowledged: acknowledgements[incident.server],
+                reset: resets[incident.server])
         }.sorted { $0.since != $1.since ? $0.since < $1.since : $0.server < $1.server }
     }
 
@@ -49,6 +51,15 @@ public struct StoredWatcherControl: WatcherControl {
         guard try await store.watcherState().incidents[server.rawValue] != nil else { return false }
         try await store.muteUntilRecovered(server.rawValue, by: user, now: now().milliseconds)
         return true
+    }
+
+    public func recordReset(_ server: ServerName, by user: String) async throws {
+        guard try await store.watcherState().incidents[server.rawValue] != nil else { return }
+        try await store.recordReset(server.rawValue, by: user, now: now().milliseconds)
+    }
+
+    public func recordResetOutcome(_ server: ServerName, resumed: Bool) async throws {
+        try await store.recordResetOutcome(server.rawValue, resumed: resumed, now: now().milliseconds)
     }
 
     public func mutes(now: Timestamp) async throws -> [(server: String, until: Timestamp)] {

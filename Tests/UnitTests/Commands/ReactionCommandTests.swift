@@ -102,4 +102,31 @@ import Testing
                 "a.example — failing for 1h 40m, since 09:00 UTC (muted until it recovers by @bob:example.org)"))
         #expect(reply.plain.contains("— 👀 acknowledged by @alice:example.org at 09:42 UTC"))
     }
+
+    @Test("incidents shows the latest reset: who and when, and what the check after it found")
+    func incidentsResets() {
+        let reply = IncidentsReply(incidents: [
+            IncidentSummary(
+                server: "a.example", since: WatcherFixture.at(0), announced: true,
+                reset: IncidentReset(
+                    by: "@alice:example.org", at: WatcherFixture.at(42),
+                    checked: (WatcherFixture.at(42) + .seconds(5), false))),
+            IncidentSummary(
+                server: "b.example", since: WatcherFixture.at(1), announced: true,
+                acknowledged: (by: "@bob:example.org", at: WatcherFixture.at(50)),
+                reset: IncidentReset(
+                    by: "@alice:example.org", at: WatcherFixture.at(60),
+                    checked: (WatcherFixture.at(60) + .seconds(5), true))),
+            IncidentSummary(
+                server: "c.example", since: WatcherFixture.at(2), announced: true,
+                reset: IncidentReset(by: "@carol:example.org", at: WatcherFixture.at(70))),
+        ]).render(context)
+        #expect(
+            reply.plain == """
+                Open incidents: 3
+                • 🔴 a.example — failing for 1h 40m, since 09:00 UTC — 🔁 reset by @alice:example.org at 09:42 UTC: still failing 5s later
+                • 🔴 b.example — failing for 1h 39m, since 09:01 UTC — 👀 acknowledged by @bob:example.org at 09:50 UTC — 🔁 reset by @alice:example.org at 10:00 UTC: deliveries resumed
+                • 🔴 c.example — failing for 1h 38m, since 09:02 UTC — 🔁 reset by @carol:example.org at 10:10 UTC
+                """)
+    }
 }

@@ -9,7 +9,7 @@ extension CommandSpec {
     public static let incidents = CommandSpec(
         name: .incidents, summary: "open incidents, who acknowledged or muted them",
         details: [
-            "Servers currently failing that I have announced or am tracking, oldest first, with who acknowledged or muted them."
+            "Servers currently failing that I have announced or am tracking, oldest first, with who acknowledged or muted them, and the latest reset: who, when, and whether deliveries resumed."
         ], needsWatcher: true,
         failure: "Could not list incidents"
     ) { (_: inout Arguments) throws(CommandError) -> Action in
@@ -33,10 +33,13 @@ public struct IncidentSummary: Sendable, Equatable {
     public var mutedBy: String?
     /// Who acknowledged it, and when.
     public var acknowledged: (by: String, at: Timestamp)?
+    /// The latest reset during the incident, by whom and what its follow-up found.
+    public var reset: IncidentReset?
 
     public init(
         server: String, since: Timestamp, announced: Bool, mutedUntil: Timestamp? = nil,
-        mutedUntilRecovered: Bool = false, mutedBy: String? = nil, acknowledged: (by: String, at: Timestamp)? = nil
+        mutedUntilRecovered: Bool = false, mutedBy: String? = nil, acknowledged: (by: String, at: Timestamp)? = nil,
+        reset: IncidentReset? = nil
     ) {
         self.server = server
         self.since = since
@@ -45,13 +48,14 @@ public struct IncidentSummary: Sendable, Equatable {
         self.mutedUntilRecovered = mutedUntilRecovered
         self.mutedBy = mutedBy
         self.acknowledged = acknowledged
+        self.reset = reset
     }
 
     public static func == (lhs: IncidentSummary, rhs: IncidentSummary) -> Bool {
         lhs.server == rhs.server && lhs.since == rhs.since && lhs.announced == rhs.announced
             && lhs.mutedUntil == rhs.mutedUntil && lhs.mutedUntilRecovered == rhs.mutedUntilRecovered
             && lhs.mutedBy == rhs.mutedBy && lhs.acknowledged?.by == rhs.acknowledged?.by
-            && lhs.acknowledged?.at == rhs.acknowledged?.at
+            && lhs.acknowledged?.at == rhs.acknowledged?.at && lhs.reset == rhs.reset
     }
 }
 
@@ -79,6 +83,12 @@ public struct IncidentsReply: RenderableReply {
             }
             if let ack = incident.acknowledged {
                 line = line + " — 👀 acknowledged" + by(ack.by) + " at \(TimeText.short(ack.at, now: context.now))"
+            }
+            if let reset = incident.reset {
+                line = line + " — 🔁 reset" + by(reset.by) + " at \(TimeText.short(reset.at, now: context.now))"
+                if let checked = reset.checked {
+                    line = line + (checked.resumed ? ": deliveries resumed" : ": still failing \(DurationText.format(checked.at - reset.at)) later")
+                }
             }
             return line
         }
