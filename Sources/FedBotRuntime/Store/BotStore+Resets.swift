@@ -1,5 +1,5 @@
 public import FedBotCore
-public import FedBotModels
+import FedBotModels
 import GRDB
 
 extension BotStore {

@@ -23,7 +23,7 @@ public struct StoredWatcherControl: WatcherControl {
         let details = try await store.muteDetails()
         let acknowledgements = try await store.acknowledgements()
         let resets = try await store.resets()
-        return state.incidents.values.map { incident in
+        return state.incidents.values.map { incident -> IncidentSummary in
             let mute = mutes[incident.server] == nil ? nil : details[incident.server]
             return IncidentSummary(
                 server: incident.server, since: incident.since, announced: incident.noticeKey != nil,

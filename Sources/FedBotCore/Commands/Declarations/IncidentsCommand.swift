@@ -87,7 +87,11 @@ public struct IncidentsReply: RenderableReply {
             if let reset = incident.reset {
                 line = line + " — 🔁 reset" + by(reset.by) + " at \(TimeText.short(reset.at, now: context.now))"
                 if let checked = reset.checked {
-                    line = line + (checked.resumed ? ": deliveries resumed" : ": still failing \(DurationText.format(checked.at - reset.at)) later")
+                    line =
+                        line
+                        + (checked.resumed
+                            ? ": deliveries resumed"
+                            : ": still failing \(DurationText.format(checked.at - reset.at)) later")
                 }
             }
             return line
