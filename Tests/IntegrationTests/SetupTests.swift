@@ -58,9 +58,11 @@ struct SetupTests {
         return (status, output.all, errors.all)
     }
 
-    @Test("setup twice makes one pair; an invited admin runs !fed list in the admin room")
-    func twiceOnePairAndAnInvitedAdminUsesIt() async throws {
-        try await Lab.with(LabOptions()) { lab in
+    @Test(
+        "setup twice makes one pair; an invited admin runs !fed list in the admin room (SQLite and PostgreSQL)",
+        arguments: LabDatabase.allCases)
+    func twiceOnePairAndAnInvitedAdminUsesIt(db: LabDatabase) async throws {
+        try await Lab.with(LabOptions(db: db)) { lab in
             let harness = try Self.harness(lab)
             defer { harness.cleanUp() }
             let users = lab.info.users
@@ -123,9 +125,11 @@ struct SetupTests {
         }
     }
 
-    @Test("a homeserver that encrypts every new room: said plainly, nothing kept")
-    func forcedEncryption() async throws {
-        try await Lab.with(LabOptions(encryptionByDefault: "all")) { lab in
+    @Test(
+        "a homeserver that encrypts every new room: said plainly, nothing kept (SQLite and PostgreSQL)",
+        arguments: LabDatabase.allCases)
+    func forcedEncryption(db: LabDatabase) async throws {
+        try await Lab.with(LabOptions(db: db, encryptionByDefault: "all")) { lab in
             let harness = try Self.harness(lab)
             defer { harness.cleanUp() }
             let users = lab.info.users
