@@ -90,12 +90,19 @@ struct ReactionTests {
             let muted = try await Self.waitForThread(harness, of: notice, count: 3)
             let afterMute = muted.compactMap { $0.content["body"]?.string }
             #expect(afterMute.contains { $0.hasPrefix("🔇 \(b) muted by @alice") }, "\(afterMute)")
+            // A typed reset while B is still down: recorded in the incident with what its re-check found.
+            let typed = try await harness.alice.say(harness.adminRoom, "!fed reset \(b)")
+            let typedReplies = try await harness.alice.waitForReplies(
+                to: typed, from: harness.botUser, in: harness.adminRoom, count: 2)
+            #expect(typedReplies.count == 2, "the reset and its re-check")
             let incidents = try await harness.alice.say(harness.adminRoom, "!fed incidents")
             let listed = try await harness.alice.waitForReplies(
                 to: incidents, from: harness.botUser, in: harness.adminRoom)
             let text = listed.first?.content["body"]?.string ?? ""
             #expect(text.contains("muted until it recovers by @alice"))
             #expect(text.contains("👀 acknowledged by @alice"))
+            #expect(text.contains("🔁 reset by @alice"), "\(text)")
+            #expect(text.contains("still failing"), "\(text)")
 
             // B back, alice taps 🔁: reset, answered in the thread, then the follow-up there too.
             try await lab.startB()
