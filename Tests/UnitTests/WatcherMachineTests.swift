@@ -46,11 +46,12 @@ struct WatcherRun {
     @discardableResult
     mutating func poll(
         _ now: Timestamp, _ failing: [Destination], active: Int? = nil, rooms: [String: Int] = [:],
-        cleared: [Destination] = [], probes: ProbeObservation? = nil
+        cleared: [Destination] = [], probes: ProbeObservation? = nil, unanswered: Set<String> = []
     ) -> [NoticeAction] {
         let observation = PollObservation(
             now: now, failing: failing, total: failing.count + 100, sharedRooms: rooms, activeDestinations: active,
-            cleared: Dictionary(cleared.map { ($0.destination, $0) }) { first, _ in first }, probes: probes)
+            cleared: Dictionary(cleared.map { ($0.destination, $0) }) { first, _ in first }, probes: probes,
+            unanswered: unanswered)
         let (next, actions) = WatcherMachine.step(
             state, observation, policy: policy, mutes: mutes, silences: silences)
         state = next

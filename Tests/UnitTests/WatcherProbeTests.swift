@@ -42,6 +42,30 @@ import Testing
         #expect(run.state.incidents["b.example"] != nil)
     }
 
+    @Test func failedRecheckOfAProbeIncidentIsNotSynapseFailing() throws {
+        var run = WatcherRun()
+        run.start()
+        run.poll(F.at(15), [], probes: Self.failing("b.example", since: F.at(5)))
+        // The admin look-up of the open incident fails (timeout, 5xx): the service counts it failing since
+        // it began, so that nothing recovers on an error, and says that the answer is missing.
+        let incident = run.state.incidents["b.example"]
+        let kept = try #require(WatcherMachine.recheck("b.example", incident: incident, answer: .failed).failing)
+        let actions = run.poll(
+            F.at(20), [kept], probes: Self.failing("b.example", since: F.at(5)), unanswered: ["b.example"])
+        #expect(actions.isEmpty)
+        #expect(run.state.notices["probe-1"]?.synapseSince == nil)
+        // Probes answer while the look-up still fails: it stays open, and nothing is reset.
+        let back = run.poll(
+            F.at(25), [kept], probes: Self.answering("b.example", autoReset: true), unanswered: ["b.example"])
+        #expect(back.isEmpty)
+        #expect(run.state.incidents["b.example"] != nil)
+        #expect(run.state.incidents["b.example"]?.autoResetAt == nil)
+        // The look-up answers again: healthy, probes answer, both agree.
+        let ended = run.poll(F.at(30), [], cleared: [Self.healthy("b.example")], probes: Self.answering("b.example"))
+        #expect(shape(ended).contains("edit probe-1"))
+        #expect(run.state.incidents["b.example"] == nil)
+    }
+
     @Test func synapseFailureJoinsTheSameIncidentWithOneEdit() throws {
         var run = WatcherRun()
         run.start()

@@ -28,7 +28,9 @@ extension Step {
         for name in state.incidents.keys.sorted() {
             guard var incident = state.incidents[name] else { continue }
             if let stuck = incident.stuck {
-                if failing[name] != nil {
+                if observation.unanswered.contains(name) {
+                    // Synapse's side unknown this poll: the stuck delivery stays as it was.
+                } else if failing[name] != nil {
                     incident.stuck = nil  // Synapse records a failure now: a failure incident from here on.
                 } else if let now = probes.stuck[name] {
                     incident.stuck = StuckDelivery(rooms: now.rooms, since: stuck.since)
@@ -38,14 +40,17 @@ extension Step {
             }
             if let failure = probes.failing[name] {
                 incident.probe = ProbeFailure(since: incident.probe?.since ?? failure.since, result: failure.result)
-            } else if incident.probe != nil {
+            } else if incident.probe != nil, !observation.unanswered.contains(name) {
+                // (Synapse's side unknown this poll: the probe side stays until a poll can tell both agree.)
                 incident.probe = nil
                 if failing[name] == nil { ended.insert(name) }
             }
             // Back: a probe answered after Synapse's last failed attempt (an answer from before the outage
             // says nothing).
             let back =
-                if let answered = probes.answeredAt[name], let row = failing[name] {
+                if let answered = probes.answeredAt[name], let row = failing[name],
+                    !observation.unanswered.contains(name)
+                {
                     answered.milliseconds > max(row.failureTs ?? 0, row.retryLastTs)
                 } else { false }
             if probes.autoReset, back, incident.autoResetAt == nil, resets < WatcherMachine.autoResetsPerPoll {
@@ -65,8 +70,10 @@ extension Step {
 
     /// After `open`: new probe and stuck incidents, announced at once (the probes' threshold was the wait),
     /// and Synapse's failure joining a probe notice.
-    mutating func openProbed(_ failing: [String: Destination]) {
+    mutating func openProbed(_ all: [String: Destination]) {
         guard let probes = observation.probes else { return }
+        // Only rows Synapse returned: an unanswered re-check is no failure recorded by Synapse.
+        let failing = all.filter { !observation.unanswered.contains($0.key) }
         for (name, failure) in probes.failing where !policy.ignores(name) && state.incidents[name] == nil {
             state.incidents[name] = Incident(
                 server: name, since: failure.since, detectedAt: now, sharedRooms: observation.sharedRooms[name],

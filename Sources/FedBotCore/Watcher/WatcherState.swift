@@ -162,12 +162,17 @@ public struct PollObservation: Sendable {
     public var cleared: [String: Destination]
     /// What the probes know; nil when nothing is probed.
     public var probes: ProbeObservation?
+    /// Open incidents whose re-check got no answer (timeout, 5xx, not asked this poll): they are in `failing`
+    /// since they began so that nothing recovers on an error, but that is no news from Synapse — a probe
+    /// incident is not joined by "Synapse fails too", a stuck delivery does not turn into a failure.
+    public var unanswered: Set<String>
 
     public init(
         now: Timestamp, failing: [Destination], total: Int, sharedRooms: [String: Int] = [:],
         activeDestinations: Int? = nil, cleared: [String: Destination] = [:], activeFailing: Set<String>? = nil,
-        probes: ProbeObservation? = nil
+        probes: ProbeObservation? = nil, unanswered: Set<String> = []
     ) {
+        self.unanswered = unanswered
         self.probes = probes
         self.activeFailing = activeFailing
         self.now = now

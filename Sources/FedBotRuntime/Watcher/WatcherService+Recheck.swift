@@ -14,6 +14,9 @@ extension WatcherService {
     struct Recheck {
         var failing: [String: Destination] = [:]
         var cleared: [String: Destination] = [:]
+        /// Asked without an answer, or not asked this poll: counted failing since they began (see
+        /// `PollObservation.unanswered`).
+        var unanswered: Set<String> = []
         var requests = 0
     }
 
@@ -67,8 +70,9 @@ extension WatcherService {
         }
         for name in names {
             // Not asked this poll (or the walk failed): still failing since it began.
-            let outcome = WatcherMachine.recheck(
-                name, incident: state.incidents[name], answer: answers[name] ?? .failed)
+            let answer = answers[name] ?? .failed
+            if case .failed = answer { result.unanswered.insert(name) }
+            let outcome = WatcherMachine.recheck(name, incident: state.incidents[name], answer: answer)
             if let row = outcome.failing { result.failing[name] = row }
             if let row = outcome.cleared { result.cleared[name] = row }
         }

@@ -173,7 +173,8 @@ public final class WatcherService: Service, Sendable {
         let observation = PollObservation(
             now: now, failing: Array(failing.values), total: scan.index.total, sharedRooms: sharedRooms,
             activeDestinations: activity?.activeDestinations, cleared: cleared,
-            activeFailing: activity?.active(among: failing.keys), probes: probes?.observation())
+            activeFailing: activity?.active(among: failing.keys), probes: probes?.observation(),
+            unanswered: recheck.unanswered)
         let (next, actions) = WatcherMachine.step(
             state, observation, policy: policy, mutes: mutes, silences: silences)
         let scope = try await noticeScope(state)

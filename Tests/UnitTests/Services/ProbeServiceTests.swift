@@ -60,6 +60,30 @@ import Testing
         return moved
     }
 
+    @Test("a failed admin re-check of a probe-only incident does not say that Synapse fails too")
+    func failedRecheckIsNotSynapseFailing() async throws {
+        let (test, prober) = try Self.bot()
+        defer { test.cleanUp() }
+        prober.set(Self.remote, ScriptedProber.refused)
+        test.homeserver.on(.get, "/federation/destinations/b.example", repeating: Self.healthy)
+        test.homeserver.on(.get, "/federation/destinations", repeating: Self.nothingFailing)
+        let bot = try await test.startReady()
+        _ = try await Self.advance(test, limit: .seconds(180), "the probe notice") {
+            !Self.sent(test, "fedbot.notice.").isEmpty
+        }
+        // The look-up of the open incident now fails (an answer that is no destination): Synapse's side is
+        // unknown, not failing.
+        test.homeserver.on(
+            .get, "/federation/destinations/b.example", repeating: ScriptedHomeserver.reply(200, "not json"))
+        let before = test.homeserver.requests(.get, "/federation/destinations/b.example").count
+        _ = try await Self.advance(test, limit: .seconds(300), "failed re-checks") {
+            test.homeserver.requests(.get, "/federation/destinations/b.example").count >= before + 3
+        }
+        #expect(!Self.sent(test, "fedbot.edit.").contains { $0.contains("Synapse fails too") })
+        #expect(Self.sent(test, "fedbot.notice.").count == 1)
+        #expect(await bot.stop() == nil)
+    }
+
     @Test("a server that stops answering is announced before Synapse notices; Synapse's failure joins it")
     func probeNoticeThenSynapseJoins() async throws {
         let (test, prober) = try Self.bot()
