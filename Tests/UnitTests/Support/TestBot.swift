@@ -17,7 +17,8 @@ struct TestBot: Sendable {
     /// Replaces the check engine for `probes.*`.
     var prober: (any FederationProbing)?
     /// Replaces the check engine for the diagnosis on notices (`diagnostics.on_notices`).
-    var diagnosing: (any FederationDiagnosing)?
+    /// Scripted by default: unit tests never reach the network.
+    var diagnosing: (any FederationDiagnosing)? = ScriptedDiagnosis()
 
     init(operators: [UserID] = [Fixture.Lab.alice], clock: ManualClock = ManualClock()) throws {
         self.clock = clock
