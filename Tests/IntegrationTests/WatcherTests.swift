@@ -88,13 +88,19 @@ struct WatcherTests {
             while ContinuousClock.now < deadline {
                 edits = try await Self.edits(harness, of: notice)
                 replies = try await Self.threadReplies(harness, to: notice)
-                if !edits.isEmpty && !replies.isEmpty { break }
+                if !edits.isEmpty && replies.count >= 2 { break }
                 try await Task.sleep(for: .milliseconds(300))
             }
             #expect(edits.count == 1)
             #expect(edits.first?.content["m.new_content"]?["body"]?.string?.hasPrefix("✅ \(b) recovered after") == true)
-            #expect(replies.count == 1)
-            #expect(replies.first?.content["body"]?.string?.hasPrefix("✅ \(b) recovered after") == true)
+            // The thread: the diagnosis (diagnostics.on_notices, B stopped: connection refused), then the recovery.
+            let recoveries = replies.filter { $0.content["body"]?.string?.hasPrefix("✅ ") == true }
+            #expect(recoveries.count == 1)
+            #expect(recoveries.first?.content["body"]?.string?.hasPrefix("✅ \(b) recovered after") == true)
+            #expect(
+                replies.filter { $0.content["body"]?.string?.hasPrefix("🔴 \(b): connection refused") == true }.count
+                    == 1)
+            #expect(replies.count == 2)
             #expect(try await Self.notices(harness).count == 1)
             await bot.stop()
         }

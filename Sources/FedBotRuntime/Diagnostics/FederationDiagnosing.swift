@@ -4,6 +4,8 @@ public import FedBotModels
 /// cache when fresh). Never throws: every failure is a report. The bot uses `Diagnosis`; tests script one.
 public protocol FederationDiagnosing: Sendable {
     func report(_ server: ServerName) async -> CheckReport
+    /// A check that does not answer from the cache (a new incident must see the server now); it fills the cache.
+    func freshReport(_ server: ServerName) async -> CheckReport
 }
 
 extension Diagnosis: FederationDiagnosing {}

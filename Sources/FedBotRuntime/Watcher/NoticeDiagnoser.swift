@@ -5,6 +5,7 @@ public import Logging
 /// Adds the check's verdict and contact to failure notices (`diagnostics.on_notices`): the first reply in
 /// the notice's thread, posted through the outbox.
 ///
+/// Fresh checks (a report cached before the incident opened would describe the server before it failed).
 /// Off the poll loop: `schedule` only starts tasks, at most `maximumJobs` notices at a time (each checks
 /// its servers together; the check engine bounds every step). Exactly once: what is due is derived from
 /// the stored watcher state (failure and group notices posted within `window`) and the outbox (a notice
@@ -72,7 +73,7 @@ public actor NoticeDiagnoser {
         let diagnosing = self.diagnosing
         let reports = await withTaskGroup(of: (Int, CheckReport).self) { group in
             for (index, server) in servers.enumerated() {
-                group.addTask { (index, await diagnosing.report(server)) }
+                group.addTask { (index, await diagnosing.freshReport(server)) }
             }
             var reports: [(Int, CheckReport)] = []
             for await result in group { reports.append(result) }

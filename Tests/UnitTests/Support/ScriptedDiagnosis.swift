@@ -43,6 +43,8 @@ final class ScriptedDiagnosis: FederationDiagnosing {
         for continuation in waiting { continuation.resume() }
     }
 
+    func freshReport(_ server: ServerName) async -> CheckReport { await report(server) }
+
     func report(_ server: ServerName) async -> CheckReport {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let held = state.withLock { state in

@@ -9,7 +9,7 @@ extension CommandSpec {
     public static let show = CommandSpec(
         name: .show, positionals: [.required("SERVER")], summary: "one destination in detail",
         details: [
-            "State, failing since (UTC and how long ago), retry interval, next retry, last successful delivery, shared rooms and how many of them have events waiting for delivery.",
+            "State, failing since (UTC and how long ago), retry interval, next retry, last successful delivery, shared rooms and how many of them have events waiting for delivery, whom to contact (from the server's support well-known).",
             "SERVER may be example.org, example.org:8448, [::1]:8448, a user ID, a room alias or a matrix.to link.",
         ], failure: "Could not show"
     ) { (arguments: inout Arguments) throws(CommandError) -> Action in
