@@ -128,6 +128,20 @@ struct WatcherTests {
             #expect(
                 after.count >= 2
                     && after[1].content["body"]?.string?.hasPrefix("⚠️ 30 servers unreachable since") == true)
+            // Its diagnosis: 5 verdicts, the rest counted; every name fails at DNS (the harness's resolver on
+            // loopback answers nothing), so the bot suspects its own side.
+            let group = try #require(after.count >= 2 ? after[1].eventID : nil)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var diagnosis: [ClientEvent] = []
+            while ContinuousClock.now < deadline {
+                diagnosis = try await Self.threadReplies(harness, to: group)
+                if !diagnosis.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            let body = try #require(diagnosis.first?.content["body"]?.string)
+            #expect(body.components(separatedBy: "\n").filter { $0.hasPrefix("🔴 burst-") }.count == 5, "\(body)")
+            #expect(body.contains("… and 25 more: !fed check SERVER"))
+            #expect(body.contains("this homeserver's network may be the problem"))
             await bot.stop()
         }
     }
