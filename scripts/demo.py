@@ -121,6 +121,10 @@ bot:
 notices:
   rooms: []  # and this
   interval: 5s
+diagnostics:
+  # Checks run from this host: loopback addresses are fine in the lab (no `address` warning).
+  timeout: 2s
+  allow_ranges: ["127.0.0.0/8", "::1/128"]
 storage:
   path: "{os.path.join(d, "fedbot.sqlite")}"
 metrics:
@@ -226,6 +230,20 @@ def wait_notice(d: str) -> None:
     order = {"🔁": 0, "👀": 1, "🔇": 2}
     print("buttons: " + " ".join(sorted(keys, key=lambda k: order.get(k, 9))))
 
+    def diagnosis() -> str | None:
+        for e in messages(base, token, demo["notice_room"]):
+            rel = e.get("content", {}).get("m.relates_to", {})
+            if (
+                e.get("sender") == demo["bot"]
+                and rel.get("rel_type") == "m.thread"
+                and rel.get("event_id") == found["event_id"]
+            ):
+                return str(e["content"]["body"])
+        return None
+
+    print("in its thread (diagnostics.on_notices):")
+    print(wait("the diagnosis in the notice's thread", diagnosis))
+
 
 def ask(d: str, text: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
@@ -258,8 +276,8 @@ def instructions(d: str) -> None:
 
   Rooms (made by `fedbot setup`, unencrypted): "fedbot admin" (commands), "fedbot notices"
   Try:   !fed list    !fed show {b}    !fed help
-  B ({b}) is stopped, so federation with it fails: !fed check {b} says why. Bring it back with
-         scripts/lab start-b --dir {d}     and then type   !fed reset {b}
+  B ({b}) is stopped, so federation with it fails: the notice's thread and !fed check {b} say why.
+         Bring it back with   scripts/lab start-b --dir {d}   and then type   !fed reset {b}
          or react 🔁 to reset on the notice in "fedbot notices" (👀 acknowledges, 🔇 mutes it until
          it recovers; the answers go in the notice's thread)
   Metrics: http://127.0.0.1:{demo["metrics_port"]}/metrics   Log: {os.path.join(d, "fedbot.log")}

@@ -47,6 +47,11 @@ struct BotRooms: Sendable {
               operators: [\(people)]
             storage:
               path: "\(storage)"
+            diagnostics:
+              # The benches measure the watcher and commands, not checks of synthetic names; any check asks a
+              # DNS server on loopback where nothing listens, never the machine's own.
+              on_notices: false
+              resolver: "127.0.0.1:9"
 
             """
         if notices {

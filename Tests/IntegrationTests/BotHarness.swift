@@ -48,6 +48,14 @@ struct BotHarness: Sendable {
     var configPath: String { directory + "/fedbot.yaml" }
     var storePath: String { directory + "/state.sqlite" }
 
+    /// Checks (`diagnostics.on_notices`, `show`'s contact) ask a DNS server on loopback where nothing
+    /// listens, so that a synthetic destination's name never leaves the machine; IP literals need none.
+    static let loopbackDiagnostics = """
+        diagnostics:
+          resolver: "127.0.0.1:9"
+          timeout: 1s
+        """
+
     func writeConfig(extra: String = "", operators: [String], token: String? = nil, moreRooms: [String] = []) throws {
         let tokenPath = directory + "/token"
         try Data((token ?? lab.info.users.admin.accessToken).utf8).write(to: URL(fileURLWithPath: tokenPath))
@@ -63,6 +71,7 @@ struct BotHarness: Sendable {
               path: "\(storePath)"
             \(noticeInterval.map { "notices:\n  rooms: [\"\(noticeRoom)\"]\n  interval: \($0)\n" + noticeOptions } ?? "")
             \(extra)
+            \(extra.contains("diagnostics:") ? "" : Self.loopbackDiagnostics)
             """
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
         chmod(configPath, 0o600)

@@ -88,13 +88,19 @@ struct WatcherTests {
             while ContinuousClock.now < deadline {
                 edits = try await Self.edits(harness, of: notice)
                 replies = try await Self.threadReplies(harness, to: notice)
-                if !edits.isEmpty && !replies.isEmpty { break }
+                if !edits.isEmpty && replies.count >= 2 { break }
                 try await Task.sleep(for: .milliseconds(300))
             }
             #expect(edits.count == 1)
             #expect(edits.first?.content["m.new_content"]?["body"]?.string?.hasPrefix("✅ \(b) recovered after") == true)
-            #expect(replies.count == 1)
-            #expect(replies.first?.content["body"]?.string?.hasPrefix("✅ \(b) recovered after") == true)
+            // The thread: the diagnosis (diagnostics.on_notices, B stopped: connection refused), then the recovery.
+            let recoveries = replies.filter { $0.content["body"]?.string?.hasPrefix("✅ ") == true }
+            #expect(recoveries.count == 1)
+            #expect(recoveries.first?.content["body"]?.string?.hasPrefix("✅ \(b) recovered after") == true)
+            #expect(
+                replies.filter { $0.content["body"]?.string?.hasPrefix("🔴 \(b): connection refused") == true }.count
+                    == 1)
+            #expect(replies.count == 2)
             #expect(try await Self.notices(harness).count == 1)
             await bot.stop()
         }
@@ -122,6 +128,20 @@ struct WatcherTests {
             #expect(
                 after.count >= 2
                     && after[1].content["body"]?.string?.hasPrefix("⚠️ 30 servers unreachable since") == true)
+            // Its diagnosis: 5 verdicts, the rest counted; every name fails at DNS (the harness's resolver on
+            // loopback answers nothing), so the bot suspects its own side.
+            let group = try #require(after.count >= 2 ? after[1].eventID : nil)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var diagnosis: [ClientEvent] = []
+            while ContinuousClock.now < deadline {
+                diagnosis = try await Self.threadReplies(harness, to: group)
+                if !diagnosis.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            let body = try #require(diagnosis.first?.content["body"]?.string)
+            #expect(body.components(separatedBy: "\n").filter { $0.hasPrefix("🔴 burst-") }.count == 5, "\(body)")
+            #expect(body.contains("… and 25 more: !fed check SERVER"))
+            #expect(body.contains("this homeserver's network may be the problem"))
             await bot.stop()
         }
     }

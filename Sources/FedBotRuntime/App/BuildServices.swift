@@ -22,10 +22,11 @@ public struct FedBotServices: Sendable {
 
 /// Builds the bot's services: the outbox sender, the session (start-up, then sync, command worker and,
 /// with notice rooms, the watcher) and the optional metrics listener. Every service takes its time from
-/// `clock`. `prober` replaces the check engine for `probes.*` (tests); by default the probes use it.
+/// `clock`. `prober` replaces the check engine for `probes.*` and `diagnosing` for the diagnosis on notices
+/// (tests); by default both use it.
 public func buildServices(
     config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil, clock: any BotClock = SystemClock(),
-    prober: (any FederationProbing)? = nil
+    prober: (any FederationProbing)? = nil, diagnosing: (any FederationDiagnosing)? = nil
 ) throws -> FedBotServices {
     let metrics = FedBotMetrics()
     let clients = Clients(
@@ -48,17 +49,24 @@ public func buildServices(
             prober: prober ?? CheckProber(diagnosis: diagnosis), admin: clients.admin, store: store,
             config: config.probes, clock: clock, logger: logger, metrics: metrics)
         : nil
+    let watcherStore = WatcherStore(store: store, outbox: outbox)
+    let diagnoser =
+        config.diagnostics.onNotices
+        ? NoticeDiagnoser(
+            diagnosing: diagnosing ?? diagnosis, store: watcherStore, prefix: config.bot.prefix, logger: logger)
+        : nil
     let watcher =
         config.notices.rooms.isEmpty
         ? nil
         : WatcherService(
-            store: WatcherStore(store: store, outbox: outbox), rooms: rooms, admin: clients.admin, config: config,
-            clock: clock, logger: logger, metrics: metrics, probes: probes)
+            store: watcherStore, rooms: rooms, admin: clients.admin, config: config,
+            clock: clock, logger: logger, metrics: metrics, probes: probes, diagnoser: diagnoser)
     var executorWithOutbox = CommandExecutor(
         admin: clients.admin, matrix: clients.matrix, prefix: config.bot.prefix,
         watcher: watcher == nil ? nil : StoredWatcherControl(store: store, now: { clock.now }), logger: logger,
         now: { clock.now }, diagnosis: diagnosis)
     executorWithOutbox.outbox = outbox
+    executorWithOutbox.contacts = diagnosing ?? diagnosis
     executorWithOutbox.probes = probes
     executorWithOutbox.pause = { try? await clock.sleep(for: $0) }
     let executor = executorWithOutbox

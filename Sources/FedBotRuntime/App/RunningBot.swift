@@ -13,10 +13,11 @@ public struct RunningBot: Sendable {
     public static func start(
         config: FedBotConfig, logger: Logger, transport: (any HTTPTransport)? = nil,
         clock: any BotClock = SystemClock(),
-        prober: (any FederationProbing)? = nil
+        prober: (any FederationProbing)? = nil, diagnosing: (any FederationDiagnosing)? = nil
     ) throws -> RunningBot {
         let services = try buildServices(
-            config: config, logger: logger, transport: transport, clock: clock, prober: prober)
+            config: config, logger: logger, transport: transport, clock: clock, prober: prober,
+            diagnosing: diagnosing)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -30,12 +30,39 @@ extension CommandExecutor {
     /// The destination, then its shared rooms and how many of them wait for delivery (which needs the
     /// destination's last successful stream ordering).
     func show(_ server: ServerName) async throws -> Execution {
+        // The contact runs beside Synapse's side, so a check answered from the cache costs nothing.
+        let contact = contacts.map { contacts in Task { await contacts.report(server).support } }
         let destination = try await admin.destination(server)
         // The shared rooms and how many wait for delivery: a failure there leaves the rest of the answer.
-        if let backlog = try? await admin.deliveryBacklog(destination) {
-            return ok(ShowReply(destination: destination, backlog: backlog))
+        let backlog = try? await admin.deliveryBacklog(destination)
+        let line = await contactLine(contact)
+        if let backlog {
+            return ok(ShowReply(destination: destination, backlog: backlog, contact: line))
         }
-        return ok(ShowReply(destination: destination, sharedRooms: nil))
+        return ok(ShowReply(destination: destination, sharedRooms: nil, contact: line))
+    }
+
+    /// The check's contact if it ends within `contactTimeout`, else "not checked yet". The check is not
+    /// cancelled: it finishes into the short cache for the next `show` or `check`.
+    func contactLine(_ check: Task<SupportContacts?, Never>?) async -> ShowReply.Contact? {
+        guard let check else { return nil }
+        let pause = self.pause
+        let timeout = contactTimeout
+        let (answers, continuation) = AsyncStream.makeStream(of: ShowReply.Contact.self)
+        let checked = Task {
+            continuation.yield(.checked(await check.value))
+            continuation.finish()
+        }
+        let timer = Task {
+            await pause(timeout)
+            continuation.yield(.notChecked)
+            continuation.finish()
+        }
+        var iterator = answers.makeAsyncIterator()
+        let first = await iterator.next() ?? .notChecked
+        timer.cancel()
+        _ = checked
+        return first
     }
 
     func rooms(_ server: ServerName, paging: Paging) async throws -> Execution {

@@ -16,6 +16,10 @@ public struct CommandExecutor: Sendable {
     public var outbox: Outbox?
     /// `check SERVER`: the checker and its short cache.
     public var diagnosis: Diagnosis
+    /// `show SERVER`'s contact line (the check engine through its short cache); nil leaves it out.
+    public var contacts: (any FederationDiagnosing)?
+    /// How long `show` waits for the contact; the check goes on and fills the cache for the next time.
+    public var contactTimeout: Duration = .seconds(2)
     /// The probe service: `probes` lists its records (none when nothing is probed, or from the shell).
     public var probes: (any ProbeListing)?
     let now: @Sendable () -> Timestamp

@@ -12,6 +12,13 @@ extension BotStore {
         try await write { db in try Self.enqueue(db, message, now: now) }
     }
 
+    /// Adds messages in one transaction, each unless its transaction ID is already in the outbox.
+    public func enqueue(_ messages: [OutgoingMessage], now: Int64) async throws {
+        try await write { db in
+            for message in messages { try Self.enqueue(db, message, now: now) }
+        }
+    }
+
     @discardableResult
     static func enqueue(_ db: Database, _ message: OutgoingMessage, now: Int64) throws -> Bool {
         let content = try String(decoding: JSONEncoder().encode(message.content), as: UTF8.self)

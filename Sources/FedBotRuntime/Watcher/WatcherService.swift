@@ -34,6 +34,8 @@ public final class WatcherService: Service, Sendable {
     public let activity: ActivityTracker?
     /// Active probes (`probes.*`): their verdicts join the watcher's incidents; nil when nothing is probed.
     let probes: ProbeService?
+    /// Adds the check's verdict to failure notices (`diagnostics.on_notices`); nil when off.
+    let diagnoser: NoticeDiagnoser?
     private let lastPollResult = Mutex<PollReport?>(nil)
     private let noRoomWarned = Mutex(false)
     private let scope = Mutex<String?>(nil)
@@ -48,8 +50,9 @@ public final class WatcherService: Service, Sendable {
         store: WatcherStore, rooms: RoomDirectory, admin: SynapseAdminClient, config: FedBotConfig,
         clock: any BotClock, logger: Logger, metrics: FedBotMetrics? = nil, roomLookupsPerPoll: Int = 50,
         activity: ActivityTracker? = ActivityTracker(), consistencyEvery: Duration = .seconds(600),
-        probes: ProbeService? = nil
+        probes: ProbeService? = nil, diagnoser: NoticeDiagnoser? = nil
     ) {
+        self.diagnoser = diagnoser
         self.consistencyEvery = consistencyEvery
         self.probes = probes
         self.watcherStore = store
@@ -111,6 +114,7 @@ public final class WatcherService: Service, Sendable {
             stopping.stop()
             self.wakeup.signal()
         }
+        await diagnoser?.cancelAll()
         logger.info("Watcher stopped")
     }
 
@@ -181,6 +185,8 @@ public final class WatcherService: Service, Sendable {
         let messages = actions.flatMap { NoticeOutbox.messages(for: $0, rooms: rooms, scope: scope) }
         try await watcherStore.commit(next, messages: messages, now: now)
         await autoReset(WatcherMachine.autoResets(before: state, after: next))
+        // Starts the checks of new failure notices (and of any a crash left undone); never waits for one.
+        await diagnoser?.schedule(next, rooms: rooms, scope: scope, now: now)
         let report = PollReport(
             failing: failing.count, total: scan.index.total, requests: requests, notices: actions.count,
             duration: ContinuousClock.now - started, fullScanReason: scan.fullScanReason)

@@ -32,6 +32,17 @@ public struct WatcherStore: Sendable {
         outbox.notify()
     }
 
+    /// Queues messages (each at most once, by transaction ID) in one transaction, then rings the outbox.
+    func enqueue(_ messages: [OutgoingMessage], now: Timestamp) async throws {
+        try await store.enqueue(messages, now: now.milliseconds)
+        outbox.notify()
+    }
+
+    /// Whether a transaction is queued or sent.
+    func transactionState(_ transactionID: String) async throws -> OutboxTransactionState {
+        try await store.transactionState(transactionID)
+    }
+
     /// The stored notice scope (see `NoticeOutbox.postTransaction`), nil before one was chosen.
     func noticeScope() async throws -> String? { try await store.value(BotStore.Key.noticeScope) }
     func setNoticeScope(_ scope: String) async throws {

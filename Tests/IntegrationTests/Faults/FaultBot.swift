@@ -40,6 +40,7 @@ struct FaultBot: Sendable {
             storage:
               path: "\(directory)/state.sqlite"
             \(noticeRoom.map { "notices:\n  rooms: [\"\($0)\"]\n  interval: 1s\n" } ?? "")
+            \(BotHarness.loopbackDiagnostics)
             """
         let configPath = directory + "/fedbot.yaml"
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))

@@ -85,4 +85,32 @@ import Testing
         #expect(execution.reply.plain.contains("\n• 2 shared rooms have events waiting for delivery\n"))
         #expect(transport.requests.count == 2)
     }
+
+    static let deadRow =
+        #"{"destination":"dead.example","retry_last_ts":1795519140000,"retry_interval":600000,"failure_ts":1795511520000,"last_successful_stream_ordering":1234}"#
+
+    @Test("show: the contact from the check engine; a check slower than the short wait says not checked yet")
+    func showContact() async throws {
+        let server = try #require(ServerName("dead.example"))
+        let diagnosis = ScriptedDiagnosis()
+        diagnosis.set("dead.example", ScriptedDiagnosis.refused("dead.example"))
+        var quick = executor(Transport([.respond(200, Self.deadRow), .respond(200, #"{"rooms":[],"total":0}"#)]))
+        quick.contacts = diagnosis
+        quick.pause = { _ in try? await Task.sleep(for: .seconds(30)) }
+        let answered = await quick.run(.show(server))
+        #expect(
+            answered.reply.plain.contains(
+                "\n• Contact: @admin:b.example (admin); support page https://b.example/support\n"),
+            "\(answered.reply.plain)")
+
+        diagnosis.hold()
+        var slow = executor(Transport([.respond(200, Self.deadRow), .respond(200, #"{"rooms":[],"total":0}"#)]))
+        slow.contacts = diagnosis
+        slow.pause = { _ in }
+        let late = await slow.run(.show(server))
+        #expect(late.outcome == .ok)
+        #expect(late.reply.plain.contains("\n• Contact: not checked yet (!fed check dead.example)\n"))
+        diagnosis.release()
+        #expect(diagnosis.checks(of: "dead.example") == 2)
+    }
 }

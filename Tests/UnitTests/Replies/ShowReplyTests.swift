@@ -108,6 +108,37 @@ extension ReplyRendering {
             expectWellFormed(reply)
         }
 
+        // MARK: whom to contact (issue 14, item 3)
+
+        @Test("the contact from the support well-known, after the backlog; not checked in time; none published")
+        func showContact() {
+            let backlog = DeliveryBacklog(sharedRooms: 5, waiting: .exactly(3), roomsRead: 5)
+            let support = SupportContacts(
+                contacts: [.init(matrixID: "@admin:dead.example", email: "admin@dead.example", role: "m.role.admin")],
+                supportPage: "https://dead.example/help")
+            let reply = ShowReply(destination: dead, backlog: backlog, contact: .checked(support)).render(context)
+            #expect(
+                reply.plain == """
+                    🔴 dead.example is failing
+                    • Failing since: 2026-11-24 09:12 UTC (2h 13m ago)
+                    • Retry interval: 10m, next retry 11:29 UTC (in 4m)
+                    • Last successful delivery: stream position 1234
+                    • Shared rooms: 5 (!fed rooms dead.example)
+                    • 3 shared rooms have events waiting for delivery
+                    • Contact: @admin:dead.example, admin@dead.example (admin); support page https://dead.example/help
+                    To retry now: !fed reset dead.example
+                    """)
+            #expect(
+                reply.html.contains(
+                    "<li>Contact: @admin:dead.example, admin@dead.example (admin); support page "
+                        + "<a href=\"https://dead.example/help\">https://dead.example/help</a></li></ul>"))
+            expectWellFormed(reply)
+            let late = ShowReply(destination: dead, backlog: backlog, contact: .notChecked).render(context)
+            #expect(late.plain.contains("\n• Contact: not checked yet (!fed check dead.example)\n"))
+            let none = ShowReply(destination: dead, backlog: backlog, contact: .checked(nil)).render(context)
+            #expect(none.plain.contains("\n• Contact: publishes no contact\n"))
+        }
+
         @Test("one room, none, capped, unknown; no line without shared rooms")
         func waitingVariants() {
             let one = ShowReply(destination: dead, backlog: .init(sharedRooms: 2, waiting: .exactly(1), roomsRead: 2))

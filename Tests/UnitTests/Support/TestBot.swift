@@ -16,6 +16,9 @@ struct TestBot: Sendable {
     let directory: String
     /// Replaces the check engine for `probes.*`.
     var prober: (any FederationProbing)?
+    /// Replaces the check engine for the diagnosis on notices (`diagnostics.on_notices`).
+    /// Scripted by default: unit tests never reach the network.
+    var diagnosing: (any FederationDiagnosing)? = ScriptedDiagnosis()
 
     init(operators: [UserID] = [Fixture.Lab.alice], clock: ManualClock = ManualClock()) throws {
         self.clock = clock
@@ -51,7 +54,9 @@ struct TestBot: Sendable {
 
     /// Builds and starts the bot's services.
     func start() throws -> RunningBot {
-        try RunningBot.start(config: config, logger: logger, transport: homeserver, clock: clock, prober: prober)
+        try RunningBot.start(
+            config: config, logger: logger, transport: homeserver, clock: clock, prober: prober,
+            diagnosing: diagnosing)
     }
 
     /// Starts the bot and waits until its first sync is stored.

@@ -9,7 +9,7 @@ extension CommandSpec {
     public static let show = CommandSpec(
         name: .show, positionals: [.required("SERVER")], summary: "one destination in detail",
         details: [
-            "State, failing since (UTC and how long ago), retry interval, next retry, last successful delivery, shared rooms and how many of them have events waiting for delivery.",
+            "State, failing since (UTC and how long ago), retry interval, next retry, last successful delivery, shared rooms and how many of them have events waiting for delivery, whom to contact (from the server's support well-known).",
             "SERVER may be example.org, example.org:8448, [::1]:8448, a user ID, a room alias or a matrix.to link.",
         ], failure: "Could not show"
     ) { (arguments: inout Arguments) throws(CommandError) -> Action in
@@ -24,16 +24,27 @@ public struct ShowReply: RenderableReply {
     public var sharedRooms: Int?
     /// Shared rooms with events Synapse has not delivered yet; nil when not read.
     public var backlog: DeliveryBacklog?
+    /// Whom to contact (the support well-known, from the check engine); nil leaves the line out.
+    public var contact: Contact?
 
-    public init(destination: Destination, sharedRooms: Int?, backlog: DeliveryBacklog? = nil) {
+    /// The contact line's source: a check's report, or none within `show`'s short wait.
+    public enum Contact: Equatable, Sendable {
+        case checked(SupportContacts?)
+        case notChecked
+    }
+
+    public init(
+        destination: Destination, sharedRooms: Int?, backlog: DeliveryBacklog? = nil, contact: Contact? = nil
+    ) {
+        self.contact = contact
         self.destination = destination
         self.sharedRooms = sharedRooms
         self.backlog = backlog
     }
 
     /// From a backlog read: its shared-room total too.
-    public init(destination: Destination, backlog: DeliveryBacklog) {
-        self.init(destination: destination, sharedRooms: backlog.sharedRooms, backlog: backlog)
+    public init(destination: Destination, backlog: DeliveryBacklog, contact: Contact? = nil) {
+        self.init(destination: destination, sharedRooms: backlog.sharedRooms, backlog: backlog, contact: contact)
     }
 
     public func render(_ context: RenderContext) -> Reply {
@@ -72,6 +83,11 @@ public struct ShowReply: RenderableReply {
         }
         if let backlog, backlog.sharedRooms > 0 {
             lines.append(Self.waitingLine(backlog))
+        }
+        switch contact {
+        case .checked(let support): lines.append(CheckReply.contact(support))
+        case .notChecked: lines.append("Contact: not checked yet (\(context.command("check", name)))")
+        case nil: break
         }
         var blocks: [Block] = [.line(title), .bullets(lines)]
         if health != .healthy {
