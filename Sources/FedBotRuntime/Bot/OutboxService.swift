@@ -5,8 +5,9 @@ import Logging
 import MatrixClient
 public import ServiceLifecycle
 
-/// Sends the outbox, each message with its own transaction ID, in order within each room: a room waiting
-/// to retry holds back only its own later messages (an edit never overtakes its original), never another
+/// Sends the outbox, each message with its own transaction ID, in order within each room, rooms side by
+/// side (one lane per room, `OutboxLanes`): a room waiting to retry, or whose send hangs until the client's
+/// timeout, holds back only its own later messages (an edit never overtakes its original), never another
 /// room's. While the homeserver is away (no answer, a gateway error) a room retries with backoff for as long
 /// as it takes. When Synapse answers a message with a 5xx Matrix error, it is retried up to
 /// `maxAttempts` attempts (kept in the store, so a restart does not start over); then the message is given
@@ -70,13 +71,15 @@ public struct OutboxService: Service {
     private func sendUntilStopped() async {
         let stopping = StopFlag()
         await withGracefulShutdownHandler {
-            var schedule = RetrySchedule()
-            while !Task.isCancelled {
-                await flush(&schedule, stopping: stopping)
-                if stopping.isStopped { break }
-                // Until a room's retry is due, or new messages ring (a shutdown rings too).
-                let wait = schedule.nextDue.map { max(.zero, $0 - clock.now) } ?? .seconds(30)
-                await outbox.wait(timeout: wait)
+            let lanes = OutboxLanes()
+            await withTaskGroup(of: Void.self) { group in
+                while !Task.isCancelled && !stopping.isStopped {
+                    await dispatch(lanes, into: &group, stopping: stopping)
+                    // Until a room's retry is due, or new messages ring (a lane ending and a shutdown ring too).
+                    let wait = lanes.nextDue.map { max(.zero, $0 - clock.now) } ?? .seconds(30)
+                    await outbox.wait(timeout: wait)
+                }
+                // Each lane ends after its send in flight (or is cancelled when the grace is over).
             }
         } onGracefulShutdown: {
             stopping.stop()
@@ -84,59 +87,25 @@ public struct OutboxService: Service {
         }
     }
 
-    /// When rooms may be sent to again.
-    struct RetrySchedule {
-        /// Rooms waiting to retry their first unsent message, and when.
-        var rooms: [RoomID: Timestamp] = [:]
-        /// A 429: no room is sent to before this.
-        var everyRoom: Timestamp?
-        /// Failed tries in a row per room, counted or not (for the backoff while the homeserver is away).
-        var streaks: [RoomID: Int] = [:]
-
-        var nextDue: Timestamp? { ([everyRoom].compactMap { $0 } + rooms.values).min() }
-
-        /// Forgets the waits that are over; returns the rooms still waiting.
-        mutating func waiting(at now: Timestamp) -> Set<RoomID>? {
-            if let everyRoom, everyRoom > now { return nil }
-            everyRoom = nil
-            rooms = rooms.filter { $0.value > now }
-            return Set(rooms.keys)
+    /// Starts a lane for every room that has messages to send now and no lane yet.
+    private func dispatch(_ lanes: OutboxLanes, into group: inout TaskGroup<Void>, stopping: StopFlag) async {
+        guard let excluded = lanes.excluded(at: clock.now) else { return }
+        let batch: [OutboxEntry]
+        do {
+            batch = try await outbox.unsent(excluding: excluded)
+        } catch {
+            logger.error("Cannot read the outbox", metadata: ["error": "\(error)"])
+            return
         }
-    }
-
-    /// Sends what can be sent now, room by room in queue order; returns when nothing more can go out
-    /// before a retry is due or a new message arrives.
-    func flush(_ schedule: inout RetrySchedule, stopping: StopFlag) async {
-        while !Task.isCancelled && !stopping.isStopped {
-            guard var waiting = schedule.waiting(at: clock.now) else { return }
-            let batch: [OutboxEntry]
-            do {
-                batch = try await outbox.unsent(excluding: waiting)
-            } catch {
-                logger.error("Cannot read the outbox", metadata: ["error": "\(error)"])
-                return
-            }
-            var progress = false
-            for entry in batch where !waiting.contains(entry.roomID) {
-                if stopping.isStopped { return }
-                switch await send(entry, streak: schedule.streaks[entry.roomID, default: 0]) {
-                case .done:
-                    schedule.streaks[entry.roomID] = nil
-                    progress = true
-                case .retry(let wait):
-                    schedule.rooms[entry.roomID] = clock.now + wait
-                    schedule.streaks[entry.roomID, default: 0] += 1
-                    waiting.insert(entry.roomID)
-                case .holdRoom:
-                    waiting.insert(entry.roomID)
-                case .pauseAll(let wait):
-                    schedule.everyRoom = clock.now + wait
-                    return
-                case .stop:
-                    return
-                }
-            }
-            if !progress { return }
+        var rooms: [RoomID: [OutboxEntry]] = [:]
+        var order: [RoomID] = []
+        for entry in batch {
+            if rooms[entry.roomID] == nil { order.append(entry.roomID) }
+            rooms[entry.roomID, default: []].append(entry)
+        }
+        for room in order where lanes.claim(room) {
+            let entries = rooms[room] ?? []
+            group.addTask { await runLane(room, entries, lanes: lanes, stopping: stopping) }
         }
     }
 
