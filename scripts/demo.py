@@ -125,7 +125,7 @@ diagnostics:
   # Checks run from this host: loopback addresses are fine in the lab (no `address` warning).
   timeout: 2s
   allow_ranges: ["127.0.0.0/8", "::1/128"]
-storage:
+{probes_config(lab)}storage:
   path: "{os.path.join(d, "fedbot.sqlite")}"
 metrics:
   listen: "127.0.0.1:{metrics_port}"
@@ -144,6 +144,20 @@ metrics:
             f,
         )
     print(path)
+
+
+def probes_config(lab: Json) -> str:
+    """With the lab's small internet (B's certificate from the lab CA), B is probed actively."""
+    net = lab.get("internet")
+    if not net:
+        return ""
+    return f"""  resolver: "{net["dns"]}"
+  ca_file: "{net["ca_file"]}"
+probes:
+  servers: ["{lab["b"]["server_name"]}"]
+  interval: 10s
+  failures: 2
+"""
 
 
 def make_rooms(d: str, fedbot: str) -> None:
@@ -267,6 +281,11 @@ def instructions(d: str) -> None:
     lab, demo = lab_info(d), demo_info(d)
     alice = lab["users"]["alice"]
     b = lab["b"]["server_name"]
+    probe_hint = (
+        "  Probes: B is probed actively every 10s (the lab's small internet is on): !fed probes"
+        if lab.get("internet")
+        else ""
+    )
     print(f"""
   fedbot is running against a local Synapse. Log in with any Matrix client:
 
@@ -280,6 +299,7 @@ def instructions(d: str) -> None:
          Bring it back with   scripts/lab start-b --dir {d}   and then type   !fed reset {b}
          or react 🔁 to reset on the notice in "fedbot notices" (👀 acknowledges, 🔇 mutes it until
          it recovers; the answers go in the notice's thread)
+{probe_hint}
   Metrics: http://127.0.0.1:{demo["metrics_port"]}/metrics   Log: {os.path.join(d, "fedbot.log")}
 
   Press Ctrl-C to stop everything.
