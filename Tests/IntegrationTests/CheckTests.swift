@@ -45,6 +45,12 @@ import Testing
                 #expect(first.hasPrefix(Self.symbol(testCase.verdict) + " "), "\(testCase.server): \(first)")
                 #expect(first.lowercased().contains(testCase.says), "\(testCase.server): \(first)")
                 #expect(first.contains(testCase.server), "\(testCase.server): \(first)")
+                // Synapse's side, read from the admin API beside the check: B is a destination A sends to
+                // without failure; the small internet's names were never sent to.
+                let synapse =
+                    testCase.server == lab.info.b.serverName
+                    ? "Synapse: no failure recorded" : "Synapse: no destination of that name"
+                #expect(body.contains(synapse), "\(testCase.server): \(body)")
 
                 let (report, status) = try await Self.json(testCase.server, harness: harness)
                 #expect(report.verdict.rawValue == testCase.verdict.rawValue, "\(testCase.server): \(report.says)")

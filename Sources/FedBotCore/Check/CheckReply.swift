@@ -4,11 +4,45 @@ public import FedBotModels
 /// then one line per check (✅ ⚠️ ❌) with the value that matters, then whom to contact.
 public struct CheckReply: RenderableReply {
     public var report: CheckReport
+    /// Synapse's side beside the check: its record of the destination, when the admin API answered.
+    public var synapse: SynapseSide?
     /// At most this many addresses are listed (a name may have many).
     public static let maximumAddresses = 4
 
-    public init(report: CheckReport) {
+    /// What Synapse's admin API says about the checked server.
+    public enum SynapseSide: Sendable, Equatable {
+        /// Its destination row, and how many shared rooms wait for delivery (nil when that read failed).
+        case destination(Destination, DeliveryBacklog?)
+        /// Synapse has never talked to it.
+        case unknown
+    }
+
+    public init(report: CheckReport, synapse: SynapseSide? = nil) {
         self.report = report
+        self.synapse = synapse
+    }
+
+    /// "Synapse: failing since 09:12 UTC (2h 13m ago), retry in 5m; 3 shared rooms have events waiting
+    /// for delivery" — the destination's failure state and its delivery backlog, on one line.
+    public static func synapseLine(_ side: SynapseSide, _ context: RenderContext) -> Inline {
+        switch side {
+        case .unknown:
+            return "Synapse: no destination of that name (it has never sent to it)"
+        case .destination(let destination, let backlog):
+            let state: String
+            switch destination.health(at: context.now) {
+            case .healthy:
+                state = "no failure recorded"
+            case .failing(let since, _, let nextRetry):
+                state =
+                    "failing since \(TimeText.short(since, now: context.now)) (\(TimeText.relative(since, now: context.now))), next retry \(TimeText.relative(nextRetry, now: context.now))"
+            case .recovering(let since, _):
+                state =
+                    "failing since \(TimeText.short(since, now: context.now)) (\(TimeText.relative(since, now: context.now))), retry due"
+            }
+            guard let backlog, backlog.sharedRooms > 0 else { return "Synapse: \(state)" }
+            return "Synapse: \(state); " + ShowReply.waitingLine(backlog)
+        }
     }
 
     /// `🔴 example.org: connection refused on 203.0.113.5:8448`
@@ -69,6 +103,9 @@ public struct CheckReply: RenderableReply {
         }
         if let support = report.findings.first(where: { $0.check == .support }), support.status == .warning {
             blocks.append(.line(Self.line(support)))
+        }
+        if let synapse {
+            blocks.append(.line(Self.synapseLine(synapse, context)))
         }
         blocks.append(.line(Self.contact(report.support)))
         let age = context.now - Timestamp(milliseconds: report.checkedAt)

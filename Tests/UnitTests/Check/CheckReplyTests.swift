@@ -76,6 +76,37 @@ import Testing
                 "🟡 matrix.example.net works, but only the deprecated _matrix._tcp SRV record exists\n"))
     }
 
+    // MARK: Synapse's side beside the check (issue 14, item 4)
+
+    @Test("Synapse's side: the failure state and the rooms waiting for delivery, before the contact")
+    func synapseSideLine() {
+        let failing = Destination(
+            destination: "matrix.example.net", retryLastTs: 1_795_519_470_000, retryInterval: 600_000,
+            failureTs: 1_795_512_330_000, lastSuccessfulStreamOrdering: 1234)
+        let backlog = DeliveryBacklog(sharedRooms: 5, waiting: .exactly(3), roomsRead: 5)
+        let reply = CheckReply(
+            report: report(verdict: .red, check: .certificate, says: "TLS certificate expired 3 days ago"),
+            synapse: .destination(failing, backlog)
+        ).render(context)
+        let lines = reply.plain.split(separator: "\n").map(String.init)
+        #expect(
+            lines.suffix(3) == [
+                "Synapse: failing since 09:25 UTC (2h ago), next retry in 9m; 3 shared rooms have events waiting for delivery",
+                "Contact: @admin:example.net, admin@example.net (admin)",
+                "Checked from my host in 312 ms.",
+            ])
+        let healthy = Destination(destination: "matrix.example.net", lastSuccessfulStreamOrdering: 9)
+        #expect(
+            CheckReply.synapseLine(.destination(healthy, nil), context).plain == "Synapse: no failure recorded")
+        #expect(
+            CheckReply.synapseLine(.unknown, context).plain
+                == "Synapse: no destination of that name (it has never sent to it)")
+        // Without an admin answer the reply is the check alone.
+        #expect(
+            !CheckReply(report: report(verdict: .green, check: nil, says: "answers")).render(context).plain
+                .contains("Synapse:"))
+    }
+
     @Test func contactLine() {
         #expect(CheckReply.contact(nil).plain == "Contact: publishes no contact")
         let page = CheckReply.contact(SupportContacts(contacts: [], supportPage: "https://example.net/help"))
