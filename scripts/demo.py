@@ -147,10 +147,13 @@ metrics:
 
 
 def probes_config(lab: Json) -> str:
-    """With the lab's small internet (B's certificate from the lab CA), B is probed actively."""
+    """With the lab's small internet (B's certificate from the lab CA), B is probed actively.
+
+    Without it the checks ask a DNS port on loopback where nothing listens: the demo, the soak and
+    the kill test never query a resolver beyond loopback."""
     net = lab.get("internet")
     if not net:
-        return ""
+        return '  resolver: "127.0.0.1:9"\n'
     return f"""  resolver: "{net["dns"]}"
   ca_file: "{net["ca_file"]}"
 probes:
